@@ -1,0 +1,14 @@
+// Copies non-TypeScript assets (Lua scripts, dashboard page) next to the compiled files.
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, extname } from 'node:path';
+
+const ASSET_EXTENSIONS = new Set(['.lua', '.html', '.css']);
+const copyAssets = (from, to) => {
+  for (const name of readdirSync(from)) {
+    const source = join(from, name);
+    const target = join(to, name);
+    if (statSync(source).isDirectory()) copyAssets(source, target);
+    else if (ASSET_EXTENSIONS.has(extname(name))) cpSync(source, target);
+  }
+};
+if (existsSync('src')) copyAssets('src', 'dist');
