@@ -1,0 +1,90 @@
+/** A consumer group of a stream, as `Admin.stats` reports it. */
+export interface GroupStats {
+  /** The group's name. */
+  name: string;
+  /** How many consumers the group knows (idle ones included). */
+  consumers: number;
+  /** Entries delivered to the group and not yet acknowledged (its PEL size). */
+  pending: number;
+  /**
+   * Entries in the stream the group has not been delivered yet. `null` when Redis cannot tell
+   * (after some XDEL / trims it reports lag as unknown).
+   */
+  lag: number | null;
+  /** The ID of the last entry delivered to the group. */
+  lastDeliveredId: string;
+  /** How many entries the group has read in all (Redis ≥ 7), or `null` when unknown. */
+  entriesRead: number | null;
+}
+
+/** What `Admin.stats` reports of one stream. */
+export interface StreamStats {
+  /** The stream's key, as the user named it. */
+  stream: string;
+  /** Number of entries in the stream (0 when it does not exist). */
+  length: number;
+  /** Whether the key exists. */
+  exists: boolean;
+  /** ID of the first entry, or `null` when empty. */
+  firstId: string | null;
+  /** ID of the last entry ever added, or `null` when none. */
+  lastId: string | null;
+  /** Its consumer groups. */
+  groups: GroupStats[];
+  /** Entries in the stream's dead-letter stream. */
+  deadLetters: number;
+  /** Messages waiting in the delayed set for their due time. */
+  delayed: number;
+}
+
+/** One consumer of a group, as `Admin.consumers` reports it. */
+export interface ConsumerInfo {
+  /** The consumer's name. */
+  name: string;
+  /** Entries it holds un-acknowledged. */
+  pending: number;
+  /** Milliseconds since it last interacted with the group (read, claim or ack). */
+  idleMs: number;
+  /** Milliseconds since its last successful read or claim (`null` before Redis 7.2). */
+  inactiveMs: number | null;
+}
+
+/** One pending (delivered, not acknowledged) entry, as `Admin.pending` reports it. */
+export interface PendingEntry {
+  /** The entry's ID. */
+  id: string;
+  /** The consumer that holds it. */
+  consumer: string;
+  /** Milliseconds since it was last delivered or its lease renewed. */
+  idleMs: number;
+  /** Redis's delivery counter for it. */
+  deliveries: number;
+}
+
+/** A raw stream entry: its ID and its fields in order. */
+export interface StreamEntry {
+  /** The entry's ID. */
+  id: string;
+  /** The entry's fields (a field repeated in the entry keeps its last value). */
+  fields: Record<string, string>;
+}
+
+/** An entry of a dead-letter stream, with why and where it failed. */
+export interface DeadLetter {
+  /** The dead-letter entry's own ID (use it to replay or purge). */
+  id: string;
+  /** The ID the message had in its stream. */
+  originalId: string;
+  /** The consumer group that gave up on it. */
+  group: string;
+  /** Why: the handler's last error, "maxDeliveries exceeded", a decode error… */
+  reason: string;
+  /** Redis's delivery counter when it was dead-lettered. */
+  deliveries: number;
+  /** The consumer that dead-lettered it. */
+  consumer: string;
+  /** When it was dead-lettered. */
+  failedAt: Date;
+  /** The original entry's fields, verbatim. */
+  fields: Record<string, string>;
+}

@@ -1,0 +1,243 @@
+/**
+ * Admin: inspection and maintenance over the public data model — streams, groups, consumers,
+ * lag, pending entries, dead letters (list, replay, purge), safe trims. The CLI and the
+ * dashboard are built on it.
+ */
+import { connect, type Connection, type RedisOption } from './connection.js';
+import type { ConsumerInfo, DeadLetter, GroupStats, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
+import { parseXinfoConsumers, parseXinfoGroups, parseXinfoStream } from './commands/xinfo.js';
+import { parseXpending, xpendingArgs } from './commands/xpending.js';
+import { toEntries } from './commands/replies.js';
+import { fieldsToObject } from './codec.js';
+import { ClosedError, InvalidOptionError } from './errors.js';
+import { isAuxKey, streamKeys } from './keys.js';
+import { isRedisError } from './redis-errors.js';
+import { replayDeadLetters, safeTrim } from './scripts/index.js';
+import { expectName, expectOptionsObject, expectStreamId, optionalBoolean, optionalInteger } from './validate.js';
+import { silentLogger, type Logger } from './logger.js';
+
+/** Options of {@link Admin}. */
+export interface AdminOptions {
+  /** How to reach Redis. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  redis?: RedisOption;
+  /** Time limit to connect. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Where logs go. @default silentLogger */
+  logger?: Logger;
+}
+
+/** Which dead letters an operation applies to: some IDs, or all. */
+export interface DeadLetterSelection {
+  /** Dead-letter entry IDs (as listed by {@link Admin.deadLetters}). */
+  ids?: string[];
+  /** Every dead letter of the stream. */
+  all?: boolean;
+}
+
+const META_PAIRS = 6;
+const RANGE_SPECIAL = ['-', '+'];
+
+/** Parses one dead-letter entry (six `dead.*` pairs, then the original fields). */
+function parseDeadLetter(id: string, flat: string[]): DeadLetter {
+  const meta = fieldsToObject(flat.slice(0, META_PAIRS * 2));
+  return {
+    id,
+    originalId: meta['dead.id'] ?? '',
+    group: meta['dead.group'] ?? '',
+    reason: meta['dead.reason'] ?? '',
+    deliveries: Number(meta['dead.deliveries'] ?? 0),
+    consumer: meta['dead.consumer'] ?? '',
+    failedAt: new Date(Number(meta['dead.at'] ?? 0)),
+    fields: fieldsToObject(flat.slice(META_PAIRS * 2)),
+  };
+}
+
+/**
+ * Inspects and maintains streams.
+ *
+ * @example
+ * ```ts
+ * const admin = new Admin({ redis: 'redis://127.0.0.1:6379' });
+ * console.log(await admin.stats('orders'));
+ * await admin.close();
+ * ```
+ */
+export class Admin {
+  readonly #redis: RedisOption | undefined;
+  readonly #connectTimeoutMs: number;
+  readonly #logger: Logger;
+  #connection: Promise<Connection> | undefined;
+  #closed = false;
+
+  constructor(options: AdminOptions = {}) {
+    const opts = expectOptionsObject('options', options);
+    this.#redis = opts.redis;
+    this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
+    this.#logger = opts.logger ?? silentLogger;
+  }
+
+  #conn(): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new ClosedError('Admin is closed'));
+    if (this.#connection === undefined) {
+      const pending = connect(this.#redis, { onError: (error) => this.#logger.warn(error.message), connectTimeoutMs: this.#connectTimeoutMs });
+      this.#connection = pending;
+      pending.catch(() => { this.#connection = undefined; });
+    }
+    return this.#connection;
+  }
+
+  /** Names of the streams in the database (SCAN TYPE stream), streamq's auxiliary streams left out, sorted. */
+  async listStreams(): Promise<string[]> {
+    const connection = await this.#conn();
+    if (connection.isCluster) throw new InvalidOptionError('listStreams needs a single-node connection: on a cluster, name the streams');
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await connection.send<[string, string[]]>(undefined, ['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
+      cursor = String(next);
+      for (const key of keys) if (!isAuxKey(key)) names.add(key);
+    } while (cursor !== '0');
+    return [...names].sort();
+  }
+
+  /** Length, first and last IDs, groups (consumers, pending, lag), dead letters and delayed messages of a stream. */
+  async stats(stream: string): Promise<StreamStats> {
+    expectName('stream', stream);
+    const connection = await this.#conn();
+    const keys = streamKeys(stream);
+    const [info, groups, deadLetters, delayed] = await Promise.all([
+      connection.send(stream, ['XINFO', 'STREAM', stream]).then(parseXinfoStream, (error: unknown) => {
+        if (isRedisError(error, 'ERR')) return null; // no such key
+        throw error;
+      }),
+      connection.send(stream, ['XINFO', 'GROUPS', stream]).then(parseXinfoGroups, () => [] as GroupStats[]),
+      connection.send<number>(keys.dead, ['XLEN', keys.dead]).then(Number),
+      connection.send<number>(keys.delayed, ['ZCARD', keys.delayed]).then(Number),
+    ]);
+    return {
+      stream, exists: info !== null, length: info?.length ?? 0, firstId: info?.firstId ?? null, lastId: info?.lastId ?? null,
+      groups, deadLetters, delayed,
+    };
+  }
+
+  /** The consumers of a group. */
+  async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
+    const connection = await this.#conn();
+    return parseXinfoConsumers(await connection.send(expectName('stream', stream), ['XINFO', 'CONSUMERS', stream, expectName('group', group)]));
+  }
+
+  /** Pending entries of a group with owner, idle time and delivery counter. */
+  async pending(stream: string, group: string, options: { count?: number; consumer?: string; minIdleMs?: number; start?: string; end?: string } = {}): Promise<PendingEntry[]> {
+    const connection = await this.#conn();
+    const count = optionalInteger('count', options.count, 100, 1, 100_000);
+    const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
+    const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
+    const args = xpendingArgs(expectName('stream', stream), expectName('group', group), start, end, count, {
+      consumer: options.consumer, minIdleMs: options.minIdleMs,
+    });
+    return parseXpending(await connection.send(stream, args));
+  }
+
+  /** Raw entries of a stream, oldest first (or newest first with `reverse`). */
+  async read(stream: string, options: { start?: string; end?: string; count?: number; reverse?: boolean } = {}): Promise<StreamEntry[]> {
+    const connection = await this.#conn();
+    const count = optionalInteger('count', options.count, 50, 1, 100_000);
+    const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
+    const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
+    const reverse = optionalBoolean('reverse', options.reverse, false);
+    const args = reverse ? ['XREVRANGE', stream, end, start, 'COUNT', String(count)] : ['XRANGE', stream, start, end, 'COUNT', String(count)];
+    return toEntries(await connection.send(expectName('stream', stream), args)).map((e) => ({ id: e.id, fields: fieldsToObject(e.fields ?? []) }));
+  }
+
+  /** Dead letters of a stream, oldest first. */
+  async deadLetters(stream: string, options: { count?: number; start?: string; end?: string } = {}): Promise<DeadLetter[]> {
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    const count = optionalInteger('count', options.count, 100, 1, 100_000);
+    const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
+    const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
+    const entries = toEntries(await connection.send(keys.dead, ['XRANGE', keys.dead, start, end, 'COUNT', String(count)]));
+    return entries.map((e) => parseDeadLetter(e.id, e.fields ?? []));
+  }
+
+  async #selectedDeadIds(stream: string, selection: DeadLetterSelection, each: (ids: string[]) => Promise<number>): Promise<number> {
+    const opts = expectOptionsObject('selection', selection);
+    if (opts.ids !== undefined) {
+      if (!Array.isArray(opts.ids)) throw new InvalidOptionError('Expected `ids` to be an array of dead-letter IDs');
+      const ids = opts.ids.map((id, i) => expectStreamId(`ids[${i}]`, id));
+      let done = 0;
+      for (let i = 0; i < ids.length; i += 500) done += await each(ids.slice(i, i + 500));
+      return done;
+    }
+    if (opts.all !== true) throw new InvalidOptionError('Expected `ids` or `all: true` to say which dead letters');
+    let done = 0;
+    for (;;) {
+      const page = await this.deadLetters(stream, { count: 500 });
+      if (page.length === 0) return done;
+      done += await each(page.map((d) => d.id));
+    }
+  }
+
+  /** Moves dead letters back into their stream as new entries (every group sees them again); returns how many. */
+  async replayDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    return this.#selectedDeadIds(stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
+  }
+
+  /** Deletes dead letters; returns how many. */
+  async purgeDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    return this.#selectedDeadIds(stream, selection, async (ids) => Number(await connection.send(keys.dead, ['XDEL', keys.dead, ...ids])));
+  }
+
+  /** Creates a group (and the stream if missing); false when it existed. @param options.startAt @default '$' */
+  async createGroup(stream: string, group: string, options: { startAt?: string } = {}): Promise<boolean> {
+    const connection = await this.#conn();
+    const startAt = expectStreamId('startAt', options.startAt ?? '$', ['$']);
+    try {
+      await connection.send(expectName('stream', stream), ['XGROUP', 'CREATE', stream, expectName('group', group), startAt, 'MKSTREAM']);
+      return true;
+    } catch (error) {
+      if (isRedisError(error, 'BUSYGROUP')) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes a group and its pending entries list; false when it did not exist. */
+  async deleteGroup(stream: string, group: string): Promise<boolean> {
+    const connection = await this.#conn();
+    return Number(await connection.send(expectName('stream', stream), ['XGROUP', 'DESTROY', stream, expectName('group', group)])) === 1;
+  }
+
+  /** Moves a group's last-delivered ID (XGROUP SETID), e.g. '0' to deliver everything again. */
+  async resetGroup(stream: string, group: string, id: string): Promise<void> {
+    const connection = await this.#conn();
+    await connection.send(expectName('stream', stream), ['XGROUP', 'SETID', stream, expectName('group', group), expectStreamId('id', id, ['$'])]);
+  }
+
+  /**
+   * Trims a stream to `maxLen` entries or entries newer than `minId`. Safe by default: never
+   * removes an entry some group has not read and acknowledged. `safe: false` is plain XTRIM.
+   */
+  async trim(stream: string, options: { maxLen?: number; minId?: string; safe?: boolean }): Promise<number> {
+    const connection = await this.#conn();
+    const opts = expectOptionsObject('options', options);
+    expectName('stream', stream);
+    const maxLen = opts.maxLen === undefined ? undefined : optionalInteger('maxLen', opts.maxLen, 0, 0);
+    const minId = opts.minId === undefined ? undefined : expectStreamId('minId', opts.minId);
+    if (maxLen === undefined && minId === undefined) throw new InvalidOptionError('Expected `maxLen` or `minId` to say how much to keep');
+    if (optionalBoolean('safe', opts.safe, true)) return safeTrim(connection, streamKeys(stream), { maxLen, minId });
+    const args = maxLen !== undefined ? ['XTRIM', stream, 'MAXLEN', String(maxLen)] : ['XTRIM', stream, 'MINID', minId as string];
+    return Number(await connection.send(stream, args));
+  }
+
+  /** Closes the connection (a client passed in as `redis` stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = this.#connection;
+    if (pending) await (await pending).close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Flow control: a consumer never holds more than `limit` entries (concurrency + prefetch).
+ * Readers reserve slots before asking Redis for entries (COUNT = reserved), so the limit holds
+ * even while the reader and the reclaim sweep both fetch.
+ */
+export class Capacity {
+  readonly limit: number;
+  #used = 0;
+  #waiters: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Slots held (entries delivered and not settled, plus reservations). */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Free slots now. */
+  get free(): number {
+    return this.limit - this.#used;
+  }
+
+  /** Reserves up to `max` free slots; returns how many (possibly 0). */
+  reserve(max: number): number {
+    const taken = Math.max(0, Math.min(max, this.free));
+    this.#used += taken;
+    return taken;
+  }
+
+  /**
+   * Takes `count` slots whether free or not: for the entries a read returned, whose COUNT was the
+   * free room when it was issued (the reclaim sweep may have taken some of that room meanwhile, so
+   * the limit can be passed by at most one sweep page).
+   */
+  take(count: number): void {
+    this.#used += count;
+  }
+
+  /** Gives back `count` slots. */
+  release(count = 1): void {
+    this.#used -= count;
+    if (this.#used < 0) this.#used = 0;
+    if (this.#waiters.length > 0 && this.free > 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves once at least `min` slots are free, or `stop()` turns true after a `wake()`. */
+  async waitForFree(min: number, stop: () => boolean): Promise<void> {
+    while (this.free < Math.min(min, this.limit) && !stop()) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Wakes every waiter (used when closing). */
+  wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * From raw entries to handled messages: decode each entry (an undecodable one goes to the dead
+ * letters with the reason), check its delivery count against `maxDeliveries`, then run the
+ * handler (or batch handler) with bounded concurrency, or hand the message to `for await`.
+ */
+import { decodeEntry } from '../codec.js';
+import type { RawEntry } from '../commands/replies.js';
+import { UnrecoverableError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { Capacity } from './capacity.js';
+import type { MessageIterator } from './iterator.js';
+import type { LeaseKeeper } from './lease.js';
+import { Message, type MessageOwner } from './message.js';
+import type { ResolvedConsumerOptions } from './options.js';
+import { reasonOf, type Settler } from './settle.js';
+
+/** The parts dispatching works with. */
+export interface DispatchParts<T> {
+  options: ResolvedConsumerOptions<T>;
+  capacity: Capacity;
+  lease: LeaseKeeper;
+  settler: Settler;
+  metrics: Metrics;
+  owner: MessageOwner;
+  iterator: MessageIterator<T>;
+  onDeleted(ids: string[]): void;
+  onError(error: Error): void;
+  onSettled(): void;
+}
+
+/** Turns entries into messages and runs them. */
+export class Dispatcher<T> {
+  readonly #p: DispatchParts<T>;
+  readonly #queue: Message<T>[] = [];
+  #running = 0;
+  #batchTimer: NodeJS.Timeout | undefined;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(parts: DispatchParts<T>) {
+    this.#p = parts;
+  }
+
+  /** Handlers (or batches) running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Accepts entries for which `reserved` slots were taken; `deliveries` gives counters known from XPENDING. */
+  accept(entries: RawEntry[], reserved: number, deliveries?: Map<string, number>): void {
+    const p = this.#p;
+    let used = 0;
+    const deleted: string[] = [];
+    for (const entry of entries) {
+      if (p.lease.holds(entry.id)) continue; // re-read from the PEL while already held here
+      if (entry.fields === null) {
+        deleted.push(entry.id);
+        continue;
+      }
+      used++;
+      p.lease.hold(entry.id);
+      p.metrics.counters.delivered++;
+      const count = deliveries?.get(entry.id) ?? 1;
+      if (count > p.options.maxDeliveries) {
+        p.capacity.release();
+        p.lease.release(entry.id);
+        p.settler.deadLetter(entry.id, count, `delivered ${count} times, more than maxDeliveries (${p.options.maxDeliveries}), without an outcome (consumers crashed or timed out on it)`);
+        continue;
+      }
+      this.#enqueue(entry.id, entry.fields, count);
+    }
+    if (reserved > used) p.capacity.release(reserved - used);
+    if (deleted.length > 0) p.onDeleted(deleted);
+    this.#pump();
+  }
+
+  #enqueue(id: string, flat: string[], deliveries: number): void {
+    const p = this.#p;
+    let decoded;
+    try {
+      decoded = decodeEntry(flat, p.options.raw);
+    } catch (error) {
+      p.capacity.release();
+      p.lease.release(id);
+      p.settler.deadLetter(id, deliveries, `cannot decode: ${reasonOf(error)}`);
+      return;
+    }
+    const message = new Message<T>({
+      id, stream: p.options.stream, group: p.options.group, data: decoded.data as T, headers: decoded.headers,
+      deliveries, foreign: decoded.foreign, flat, owner: p.owner,
+    });
+    if (p.options.handler === undefined && p.options.batchHandler === undefined) p.iterator.push(message);
+    else this.#queue.push(message);
+  }
+
+  #pump(): void {
+    const { handler, batchHandler, batchSize, batchWaitMs, concurrency } = this.#p.options;
+    if (handler !== undefined) {
+      while (this.#running < concurrency && this.#queue.length > 0) void this.#runOne(handler, this.#queue.shift() as Message<T>);
+      return;
+    }
+    if (batchHandler === undefined) return;
+    while (this.#running < concurrency && this.#queue.length >= batchSize) {
+      void this.#runBatch(batchHandler, this.#queue.splice(0, batchSize));
+    }
+    if (this.#queue.length > 0 && this.#batchTimer === undefined && this.#running < concurrency) {
+      this.#batchTimer = setTimeout(() => {
+        this.#batchTimer = undefined;
+        if (this.#queue.length > 0 && this.#running < concurrency) void this.#runBatch(batchHandler, this.#queue.splice(0, batchSize));
+      }, batchWaitMs);
+    }
+  }
+
+  async #runOne(handler: (message: Message<T>) => Promise<void> | void, message: Message<T>): Promise<void> {
+    this.#running++;
+    const started = performance.now();
+    try {
+      await handler(message);
+      message.ack();
+    } catch (error) {
+      this.#fail(message, error);
+    } finally {
+      this.#p.metrics.observeHandler((performance.now() - started) / 1000);
+      this.#finish();
+    }
+  }
+
+  async #runBatch(handler: (messages: Message<T>[]) => Promise<void> | void, batch: Message<T>[]): Promise<void> {
+    this.#running++;
+    const started = performance.now();
+    try {
+      await handler(batch);
+      for (const message of batch) message.ack();
+    } catch (error) {
+      for (const message of batch) this.#fail(message, error);
+    } finally {
+      this.#p.metrics.observeHandler((performance.now() - started) / 1000);
+      this.#finish();
+    }
+  }
+
+  #fail(message: Message<T>, error: unknown): void {
+    if (message.settled) return;
+    this.#p.metrics.counters.failed++;
+    if (error instanceof UnrecoverableError) message.term(`unrecoverable: ${reasonOf(error)}`);
+    else message.nak(undefined, error);
+  }
+
+  #finish(): void {
+    this.#running--;
+    this.#p.onSettled();
+    this.#pump();
+    if (this.#running === 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Messages waiting for a handler slot; removed (they stay pending in Redis). */
+  takeQueued(): Message<T>[] {
+    if (this.#batchTimer) clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    return this.#queue.splice(0);
+  }
+
+  /** Resolves when no handler runs, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.#running === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#drainWaiters.push(resolve)),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+  }
+}

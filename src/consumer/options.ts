@@ -1,0 +1,138 @@
+/** Consumer options: their documentation, defaults and validation in one place. */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { RedisOption } from '../connection.js';
+import type { BackoffPolicy } from '../backoff.js';
+import { exponentialBackoff } from '../backoff.js';
+import { InvalidOptionError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { MetricsRegistry } from '../metrics.js';
+import { defaultRegistry } from '../metrics.js';
+import type { Message } from './message.js';
+import {
+  expectFunction, expectName, expectOptionsObject, expectStreamId, optionalBoolean, optionalInteger,
+} from '../validate.js';
+
+/** Handles one message; resolve to acknowledge it, throw to retry it (or dead-letter it). */
+export type MessageHandler<T> = (message: Message<T>) => Promise<void> | void;
+
+/** Handles a batch; messages it does not settle itself are acknowledged when it resolves, retried when it throws. */
+export type BatchHandler<T> = (messages: Message<T>[]) => Promise<void> | void;
+
+/** Options of {@link Consumer}. */
+export interface ConsumerOptions<T> {
+  /** The stream's key, verbatim. */
+  stream: string;
+  /** The consumer group. Created (with MKSTREAM) when missing. */
+  group: string;
+  /** This consumer's name in the group; keep it stable across restarts to re-read its own pending entries first. @default `${hostname}-${pid}-${random}` */
+  name?: string;
+  /** How to reach Redis. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  redis?: RedisOption;
+  /** Handles one message. Give this, `batchHandler`, or neither and iterate with `for await`. */
+  handler?: MessageHandler<T>;
+  /** Handles messages in batches (one database insert per batch). */
+  batchHandler?: BatchHandler<T>;
+  /** Most messages in one batch for `batchHandler`. @default 100 */
+  batchSize?: number;
+  /** How long a batch waits to fill before it is handled anyway. @default 20 */
+  batchWaitMs?: number;
+  /** Handlers running at once. @default 16 */
+  concurrency?: number;
+  /** Extra messages read ahead of free handler slots (never more are held than concurrency + prefetch). @default concurrency */
+  prefetch?: number;
+  /** How long a delivered message may stay un-acked and silent before another consumer may take it over (XAUTOCLAIM min-idle). Leases of running handlers are renewed automatically. @default 30000 */
+  visibilityTimeoutMs?: number;
+  /** Deliveries after which a failing message goes to the dead letters. @default 5 */
+  maxDeliveries?: number;
+  /** Where a new group starts: '0' (everything in the stream), '$' (only new messages) or an ID. @default '0' */
+  startAt?: string;
+  /** Delay before a failed message is delivered again, by attempt. @default exponentialBackoff() (500 ms doubling to 60 s, 20% jitter) */
+  backoff?: BackoffPolicy;
+  /** Deliver every entry's raw fields as `data` without decoding. @default false */
+  raw?: boolean;
+  /** Acknowledge and delete entries no other group still needs (pure queue use). @default false */
+  deleteOnAck?: boolean;
+  /** How often the reclaim sweep looks for entries idle longer than the visibility timeout. @default min(5000, visibilityTimeoutMs / 2) */
+  reclaimIntervalMs?: number;
+  /** How long one XREADGROUP blocks waiting for new entries. @default 2000 */
+  blockMs?: number;
+  /** Check for due delayed messages this often. @default 100 */
+  delayedPollMs?: number;
+  /** Time limit to connect. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Cap of the dead-letter stream's length (approximate; 0: none). @default 100000 */
+  deadLetterMaxLen?: number;
+  /** Where logs go. @default silentLogger */
+  logger?: Logger;
+  /** Metrics registry to join. @default defaultRegistry */
+  registry?: MetricsRegistry;
+}
+
+/** Consumer options after validation, with every default applied. */
+export interface ResolvedConsumerOptions<T> {
+  stream: string;
+  group: string;
+  name: string;
+  redis: RedisOption | undefined;
+  handler: MessageHandler<T> | undefined;
+  batchHandler: BatchHandler<T> | undefined;
+  batchSize: number;
+  batchWaitMs: number;
+  concurrency: number;
+  prefetch: number;
+  visibilityTimeoutMs: number;
+  maxDeliveries: number;
+  startAt: string;
+  backoff: BackoffPolicy;
+  raw: boolean;
+  deleteOnAck: boolean;
+  reclaimIntervalMs: number;
+  blockMs: number;
+  delayedPollMs: number;
+  connectTimeoutMs: number;
+  deadLetterMaxLen: number;
+  logger: Logger;
+  registry: MetricsRegistry;
+}
+
+/** A default consumer name: unique per process and instance. */
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Validates options and applies defaults; throws InvalidOptionError naming the bad option. */
+export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedConsumerOptions<T> {
+  const o = expectOptionsObject('options', input);
+  if (o.handler !== undefined && o.batchHandler !== undefined) {
+    throw new InvalidOptionError('Expected either `handler` or `batchHandler`, got both');
+  }
+  const concurrency = optionalInteger('concurrency', o.concurrency, 16, 1, 100_000);
+  const visibilityTimeoutMs = optionalInteger('visibilityTimeoutMs', o.visibilityTimeoutMs, 30_000, 100);
+  return {
+    stream: expectName('stream', o.stream),
+    group: expectName('group', o.group),
+    name: o.name === undefined ? defaultConsumerName() : expectName('name', o.name),
+    redis: o.redis,
+    handler: o.handler === undefined ? undefined : expectFunction<MessageHandler<T>>('handler', o.handler),
+    batchHandler: o.batchHandler === undefined ? undefined : expectFunction<BatchHandler<T>>('batchHandler', o.batchHandler),
+    batchSize: optionalInteger('batchSize', o.batchSize, 100, 1, 10_000),
+    batchWaitMs: optionalInteger('batchWaitMs', o.batchWaitMs, 20, 0),
+    concurrency,
+    prefetch: optionalInteger('prefetch', o.prefetch, concurrency, 0, 100_000),
+    visibilityTimeoutMs,
+    maxDeliveries: optionalInteger('maxDeliveries', o.maxDeliveries, 5, 1),
+    startAt: o.startAt === undefined ? '0' : expectStreamId('startAt', o.startAt, ['$']),
+    backoff: o.backoff === undefined ? exponentialBackoff() : expectFunction<BackoffPolicy>('backoff', o.backoff),
+    raw: optionalBoolean('raw', o.raw, false),
+    deleteOnAck: optionalBoolean('deleteOnAck', o.deleteOnAck, false),
+    reclaimIntervalMs: optionalInteger('reclaimIntervalMs', o.reclaimIntervalMs, Math.min(5_000, Math.floor(visibilityTimeoutMs / 2)), 10),
+    blockMs: optionalInteger('blockMs', o.blockMs, 2_000, 1, 60_000),
+    delayedPollMs: optionalInteger('delayedPollMs', o.delayedPollMs, 100, 10),
+    connectTimeoutMs: optionalInteger('connectTimeoutMs', o.connectTimeoutMs, 5_000, 1),
+    deadLetterMaxLen: optionalInteger('deadLetterMaxLen', o.deadLetterMaxLen, 100_000, 0),
+    logger: o.logger ?? silentLogger,
+    registry: o.registry ?? defaultRegistry,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What happens to a message once its outcome is known: ack (batched XACK), retry (stays in the
+ * PEL with its idle time set so the reclaim sweep takes it after the backoff delay; the next
+ * claim bumps Redis's delivery counter; the message keeps its ID), or dead letter (one Lua
+ * script: copied to the dead-letter stream and acknowledged, atomically).
+ */
+import type { Connection } from '../connection.js';
+import type { StreamKeys } from '../keys.js';
+import type { Metrics } from '../metrics.js';
+import { deadLetter } from '../scripts/index.js';
+import type { AckBatcher } from './acks.js';
+import type { Capacity } from './capacity.js';
+import type { LeaseKeeper } from './lease.js';
+import type { Message, Settlement } from './message.js';
+import type { ResolvedConsumerOptions } from './options.js';
+import type { Reclaimer } from './reclaimer.js';
+
+/** Longest reason kept in a dead letter. */
+const MAX_REASON = 2_000;
+
+/** A short, single-string reason for an error. */
+export function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text;
+}
+
+/** The parts settlement works with. */
+export interface SettleParts {
+  options: ResolvedConsumerOptions<unknown>;
+  connection: Connection;
+  keys: StreamKeys;
+  acks: AckBatcher;
+  lease: LeaseKeeper;
+  capacity: Capacity;
+  reclaimer: Reclaimer;
+  metrics: Metrics;
+  onDeadLetter(id: string, reason: string): void;
+  onError(error: Error): void;
+}
+
+/** Settles messages for one consumer. */
+export class Settler {
+  readonly #p: SettleParts;
+  #closed = false;
+
+  constructor(parts: SettleParts) {
+    this.#p = parts;
+  }
+
+  /** After close, late settlements (a handler that outlived the close timeout) are dropped: the entry stays pending for others. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Applies `settlement` to `message` and frees its slot. */
+  settle(message: Message<unknown>, settlement: Settlement): void {
+    if (this.#closed) return;
+    const p = this.#p;
+    p.lease.release(message.id);
+    p.capacity.release();
+    if (settlement.kind === 'ack') {
+      p.acks.add(message.id);
+    } else if (settlement.kind === 'term') {
+      this.deadLetter(message.id, message.deliveries, settlement.reason);
+    } else if (message.deliveries >= p.options.maxDeliveries) {
+      this.deadLetter(message.id, message.deliveries,
+        `failed ${message.deliveries} of maxDeliveries ${p.options.maxDeliveries}: ${reasonOf(settlement.error ?? 'nak')}`);
+    } else {
+      this.#retry(message, settlement.delayMs ?? p.options.backoff(message.deliveries, settlement.error));
+    }
+  }
+
+  #retry(message: Message<unknown>, delayMs: number): void {
+    const p = this.#p;
+    const vt = p.options.visibilityTimeoutMs;
+    const delay = Math.max(0, Math.round(delayMs));
+    const due = Date.now() + delay;
+    p.metrics.counters.retried++;
+    if (delay > vt) {
+      p.lease.park(message.id, due);
+    } else {
+      // Idle = vt - delay: the sweep's min-idle (vt) is reached exactly when the delay has passed.
+      const args = ['XCLAIM', p.keys.stream, p.options.group, p.options.name, '0', message.id, 'IDLE', String(vt - delay), 'JUSTID'];
+      p.connection.send(p.keys.stream, args).catch((error: Error) => p.onError(error));
+    }
+    p.reclaimer.wakeAt(due + 5);
+  }
+
+  /** Moves an entry this consumer holds to the dead letters, atomically with its ack. */
+  deadLetter(id: string, deliveries: number, reason: string): void {
+    const p = this.#p;
+    deadLetter(p.connection, p.keys, {
+      group: p.options.group, id, reason, deliveries, consumer: p.options.name, maxLen: p.options.deadLetterMaxLen,
+    }).then((outcome) => {
+      if (outcome === 'moved') {
+        p.metrics.counters.deadLettered++;
+        p.onDeadLetter(id, reason);
+      } else if (outcome === 'data-gone') {
+        p.metrics.counters.deletedWhilePending++;
+      }
+    }, (error: Error) => p.onError(error));
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * streamq: reliable message queues on Redis Streams with consumer groups.
+ * Public exports only.
+ */
+export { Producer, DELAYED_ID_PREFIX } from './producer.js';
+export type { ProducerOptions, SendOptions } from './producer.js';
+export { Consumer } from './consumer/consumer.js';
+export type { CloseOptions } from './consumer/consumer.js';
+export type { ConsumerOptions, MessageHandler, BatchHandler } from './consumer/options.js';
+export { Message } from './consumer/message.js';
+export { Admin } from './admin.js';
+export type { AdminOptions, DeadLetterSelection } from './admin.js';
+export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter } from './admin-types.js';
+export type { RedisOption, AnyRedisClient, AnyRedisCluster } from './connection.js';
+export { maskUrl } from './connection.js';
+export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';
+export type { BackoffPolicy, ExponentialBackoffOptions } from './backoff.js';
+export type { Headers } from './codec.js';
+export type { RetentionOptions } from './retention.js';
+export { Metrics, MetricsRegistry, defaultRegistry } from './metrics.js';
+export type { MetricsSnapshot, CounterValues } from './metrics.js';
+export { consoleLogger, silentLogger } from './logger.js';
+export type { Logger, LogLevel } from './logger.js';
+export { streamKeys, keySlot, hashTag } from './keys.js';
+export type { StreamKeys } from './keys.js';
+export {
+  StreamqError, InvalidOptionError, EncodeError, DecodeError, PayloadTooLargeError, ConnectionError, AuthenticationError,
+  WrongTypeError, RedisCommandError, ClosedError, TimeoutError, UnrecoverableError,
+} from './errors.js';
+export type { StreamqErrorCode, StreamqErrorOptions } from './errors.js';

@@ -1,0 +1,94 @@
+/**
+ * Key names. The stream key is the user's name verbatim, so any Redis client can produce to it
+ * or read it. Every auxiliary key of a stream (dead letters, delayed set, dedup keys) hashes to
+ * the stream's own Redis Cluster slot, so each Lua script touches one slot:
+ *
+ * - `orders` (no braces)            → `{orders}:dead`
+ * - `{tenant1}.orders` (a hash tag) → `{tenant1}.orders::dead` (same tag, so the same slot; the
+ *   double colon keeps it apart from the aux keys of a stream named `tenant1`)
+ * - `a}b` (braces, but no hash tag) → `{~K}:a}b::dead`, where `K` is a short tag found to hash to
+ *   the same slot as `a}b`.
+ */
+
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+/** CRC16-CCITT (XMODEM), the checksum Redis Cluster uses for slots. */
+export function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] as number);
+  return crc;
+}
+
+/** The hash tag Redis Cluster would use for `key`, or `undefined` when the whole key is hashed. */
+export function hashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open === -1) return undefined;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return undefined;
+  return key.slice(open + 1, close);
+}
+
+/** The Redis Cluster slot (0–16383) of `key`, computed like `CLUSTER KEYSLOT`. */
+export function keySlot(key: string): number {
+  const hashed = hashTag(key) ?? key;
+  return crc16(Buffer.from(hashed, 'utf8')) % 16384;
+}
+
+const slotTagCache = new Map<number, string>();
+
+/** A short tag (`~N`) whose slot is `slot`: found once by search, then cached. */
+function tagForSlot(slot: number): string {
+  const cached = slotTagCache.get(slot);
+  if (cached !== undefined) return cached;
+  for (let n = 0; ; n++) {
+    const tag = `~${n.toString(36)}`;
+    if (keySlot(tag) === slot) {
+      slotTagCache.set(slot, tag);
+      return tag;
+    }
+  }
+}
+
+/** The name of an auxiliary key of `stream`, in the same cluster slot as `stream`. */
+export function auxKey(stream: string, suffix: string): string {
+  if (hashTag(stream) !== undefined) return `${stream}::${suffix}`;
+  if (!stream.includes('{') && !stream.includes('}')) return `{${stream}}:${suffix}`;
+  return `{${tagForSlot(keySlot(stream))}}:${stream}::${suffix}`;
+}
+
+/** The auxiliary key names of one stream. */
+export interface StreamKeys {
+  /** The stream itself: the user's name, verbatim. */
+  readonly stream: string;
+  /** The dead-letter stream. */
+  readonly dead: string;
+  /** The sorted set of delayed messages (score: due time in ms). */
+  readonly delayed: string;
+  /** Prefix of the deduplication keys (`prefix + dedupKey`). */
+  readonly dedupPrefix: string;
+}
+
+/** All key names of `stream`. */
+export function streamKeys(stream: string): StreamKeys {
+  return {
+    stream,
+    dead: auxKey(stream, 'dead'),
+    delayed: auxKey(stream, 'delayed'),
+    dedupPrefix: auxKey(stream, 'dedup:'),
+  };
+}
+
+const AUX_SUFFIXES = ['dead', 'delayed'];
+
+/** Whether `key` is one of streamq's auxiliary stream keys (so listings can hide it). */
+export function isAuxKey(key: string): boolean {
+  return AUX_SUFFIXES.some((suffix) => key.endsWith(`:${suffix}`) && (key.startsWith('{') || key.endsWith(`::${suffix}`)));
+}

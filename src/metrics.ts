@@ -1,0 +1,122 @@
+/**
+ * Counters, gauges and a histogram for producers and consumers, kept as plain numbers (cheap on
+ * the hot path) and rendered as Prometheus text on demand.
+ */
+
+/** Counters a consumer or producer keeps. */
+export interface CounterValues {
+  sent: number;
+  delivered: number;
+  acked: number;
+  retried: number;
+  reclaimed: number;
+  deadLettered: number;
+  failed: number;
+  deletedWhilePending: number;
+  leasesRenewed: number;
+  leasesLost: number;
+}
+
+/** A snapshot of one producer's or consumer's metrics. */
+export interface MetricsSnapshot extends CounterValues {
+  /** Messages held right now (being handled or waiting for a slot). */
+  inFlight: number;
+  /** Handler durations: bucket upper bounds in seconds → cumulative counts. */
+  handlerSeconds: { buckets: Record<string, number>; sum: number; count: number };
+}
+
+const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
+
+const emptyCounters = (): CounterValues => ({
+  sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0,
+  deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0,
+});
+
+/** The metrics of one producer or consumer, labelled by stream and group. */
+export class Metrics {
+  /** Labels on every series, e.g. `{ stream: 'orders', group: 'billing' }`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The counters; increment them directly. */
+  readonly counters: CounterValues = emptyCounters();
+  /** Supplies the in-flight gauge. */
+  inFlight: () => number = () => 0;
+  readonly #bucketCounts = new Array<number>(BUCKETS.length).fill(0);
+  #durationSum = 0;
+  #durationCount = 0;
+
+  constructor(labels: Record<string, string>) {
+    this.labels = labels;
+  }
+
+  /** Records one handler run of `seconds`. */
+  observeHandler(seconds: number): void {
+    this.#durationSum += seconds;
+    this.#durationCount++;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) this.#bucketCounts[i]!++;
+  }
+
+  /** A copy of the current values. */
+  snapshot(): MetricsSnapshot {
+    const buckets: Record<string, number> = {};
+    BUCKETS.forEach((bound, i) => { buckets[String(bound)] = this.#bucketCounts[i] as number; });
+    buckets['+Inf'] = this.#durationCount;
+    return { ...this.counters, inFlight: this.inFlight(), handlerSeconds: { buckets, sum: this.#durationSum, count: this.#durationCount } };
+  }
+}
+
+const escapeLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labelText = (labels: Record<string, string>, extra: Record<string, string> = {}): string => {
+  const all = { ...labels, ...extra };
+  const parts = Object.keys(all).map((key) => `${key}="${escapeLabel(all[key] as string)}"`);
+  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+};
+
+const COUNTER_HELP: Record<keyof CounterValues, string> = {
+  sent: 'Messages sent by producers',
+  delivered: 'Messages delivered to handlers',
+  acked: 'Messages acknowledged',
+  retried: 'Failed deliveries scheduled for a retry',
+  reclaimed: 'Entries taken over from idle consumers',
+  deadLettered: 'Messages moved to the dead-letter stream',
+  failed: 'Handler runs that threw',
+  deletedWhilePending: 'Pending entries found deleted from the stream (acknowledged)',
+  leasesRenewed: 'Lease renewals of long-running handlers',
+  leasesLost: 'In-flight entries taken over by another consumer',
+};
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A set of {@link Metrics}, rendered together as Prometheus text. */
+export class MetricsRegistry {
+  readonly #members = new Set<Metrics>();
+
+  /** Adds a member (done by every producer and consumer at construction). */
+  register(metrics: Metrics): void { this.#members.add(metrics); }
+  /** Removes a member (done at close). */
+  unregister(metrics: Metrics): void { this.#members.delete(metrics); }
+
+  /** Prometheus text exposition format (version 0.0.4) of every member. */
+  prometheus(): string {
+    const lines: string[] = [];
+    const members = [...this.#members].map((m) => ({ labels: m.labels, snap: m.snapshot() }));
+    for (const key of Object.keys(COUNTER_HELP) as (keyof CounterValues)[]) {
+      const name = `streamq_${snake(key)}_total`;
+      lines.push(`# HELP ${name} ${COUNTER_HELP[key]}`, `# TYPE ${name} counter`);
+      for (const m of members) lines.push(`${name}${labelText(m.labels)} ${m.snap[key]}`);
+    }
+    lines.push('# HELP streamq_in_flight Messages held by consumers', '# TYPE streamq_in_flight gauge');
+    for (const m of members) lines.push(`streamq_in_flight${labelText(m.labels)} ${m.snap.inFlight}`);
+    lines.push('# HELP streamq_handler_duration_seconds Handler run time', '# TYPE streamq_handler_duration_seconds histogram');
+    for (const m of members) {
+      for (const [le, count] of Object.entries(m.snap.handlerSeconds.buckets)) {
+        lines.push(`streamq_handler_duration_seconds_bucket${labelText(m.labels, { le })} ${count}`);
+      }
+      lines.push(`streamq_handler_duration_seconds_sum${labelText(m.labels)} ${m.snap.handlerSeconds.sum}`);
+      lines.push(`streamq_handler_duration_seconds_count${labelText(m.labels)} ${m.snap.handlerSeconds.count}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** The registry every producer and consumer joins unless given another. */
+export const defaultRegistry = new MetricsRegistry();

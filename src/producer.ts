@@ -1,0 +1,202 @@
+/**
+ * Producer: appends messages to a stream. `send` is one XADD; `sendMany` packs a batch into
+ * chunks that each cost one command; delayed and deduplicated sends go through Lua scripts in
+ * the stream's slot.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { connect, type Connection, type RedisOption } from './connection.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeMessage, type Headers } from './codec.js';
+import { ClosedError, InvalidOptionError } from './errors.js';
+import { emitError } from './emit.js';
+import { silentLogger, type Logger } from './logger.js';
+import { defaultRegistry, Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
+import { streamKeys, type StreamKeys } from './keys.js';
+import * as scripts from './scripts/index.js';
+import { RetentionKeeper, type RetentionOptions } from './retention.js';
+import { DelayedPromoter } from './delayed.js';
+import { expectName, expectOptionsObject, optionalInteger, optionalNumber } from './validate.js';
+
+/** Options of {@link Producer}. */
+export interface ProducerOptions {
+  /** The stream's key, used verbatim (any Redis client can read it). */
+  stream: string;
+  /** How to reach Redis. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  redis?: RedisOption;
+  /** Largest encoded message accepted by `send`, in bytes. @default 1048576 */
+  maxPayloadBytes?: number;
+  /** Time limit to connect before reporting Redis as unreachable. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Stream retention, applied by safe trims after sends (never removes what a group still needs). @default {} (no trimming) */
+  retention?: RetentionOptions;
+  /** Messages per command in `sendMany`. @default 500 */
+  batchSize?: number;
+  /** Where logs go. @default silentLogger */
+  logger?: Logger;
+  /** Metrics registry to join. @default defaultRegistry */
+  registry?: MetricsRegistry;
+}
+
+/** Options of one {@link Producer.send}. */
+export interface SendOptions {
+  /** Headers carried beside the payload (trace context, metadata). */
+  headers?: Headers;
+  /** Deliver no earlier than this many milliseconds from now (kept in the delayed set meanwhile). */
+  delayMs?: number;
+  /** Deliver no earlier than this time. */
+  at?: Date;
+  /** A second send with the same key within `dedupTtlMs` adds nothing and returns the first entry's ID. */
+  dedupKey?: string;
+  /** The deduplication window. @default 3600000 */
+  dedupTtlMs?: number;
+}
+
+/** Prefix of the IDs `send` returns for delayed messages (the entry ID is assigned when due). */
+export const DELAYED_ID_PREFIX = 'delayed:';
+
+/**
+ * Appends messages to a Redis stream.
+ *
+ * @example
+ * ```ts
+ * const producer = new Producer<Order>({ stream: 'orders' });
+ * const id = await producer.send({ id: 1 });
+ * await producer.close();
+ * ```
+ */
+export class Producer<T = unknown> extends EventEmitter {
+  /** The stream's key. */
+  readonly stream: string;
+  /** This producer's metrics. */
+  readonly metrics: Metrics;
+  readonly #keys: StreamKeys;
+  readonly #redis: RedisOption | undefined;
+  readonly #maxPayloadBytes: number;
+  readonly #connectTimeoutMs: number;
+  readonly #batchSize: number;
+  readonly #logger: Logger;
+  readonly #registry: MetricsRegistry;
+  readonly #retentionOptions: RetentionOptions;
+  #connection: Promise<Connection> | undefined;
+  #retention: RetentionKeeper | undefined;
+  #promoter: DelayedPromoter | undefined;
+  #closed = false;
+
+  constructor(options: ProducerOptions) {
+    super();
+    const opts = expectOptionsObject('options', options);
+    this.stream = expectName('stream', opts.stream);
+    this.#keys = streamKeys(this.stream);
+    this.#redis = opts.redis;
+    this.#maxPayloadBytes = optionalInteger('maxPayloadBytes', opts.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1);
+    this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
+    this.#batchSize = optionalInteger('batchSize', opts.batchSize, 500, 1, 10_000);
+    this.#retentionOptions = RetentionKeeper.validate(opts.retention);
+    this.#logger = opts.logger ?? silentLogger;
+    this.#registry = opts.registry ?? defaultRegistry;
+    this.metrics = new Metrics({ stream: this.stream, role: 'producer' });
+    this.#registry.register(this.metrics);
+  }
+
+  /** Connects now (otherwise the first send does). Rejects with a ConnectionError/AuthenticationError. */
+  async connect(): Promise<void> {
+    await this.#connect();
+  }
+
+  #connect(): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new ClosedError(`Producer for stream "${this.stream}" is closed`));
+    if (this.#connection === undefined) {
+      const pending = connect(this.#redis, { onError: (error) => emitError(this, this.#logger, error), connectTimeoutMs: this.#connectTimeoutMs });
+      this.#connection = pending;
+      pending.then((connection) => {
+        this.#retention = new RetentionKeeper(connection, this.#keys, this.#retentionOptions, (error) => emitError(this, this.#logger, error));
+      }, () => { this.#connection = undefined; });
+    }
+    return this.#connection;
+  }
+
+  /**
+   * Appends one message; resolves with its entry ID (for a delayed message: a `delayed:…` ID
+   * that {@link Producer.cancel} takes; the entry ID is assigned when it is due).
+   * Rejects with EncodeError / PayloadTooLargeError before anything is sent when the payload
+   * cannot be encoded, and with a RedisCommandError (e.g. OOM) when Redis refuses it.
+   */
+  async send(data: T, options?: SendOptions): Promise<string> {
+    const fields = encodeMessage(data, options?.headers, this.#maxPayloadBytes);
+    const connection = await this.#connect();
+    let id: string;
+    if (options !== undefined && (options.delayMs !== undefined || options.at !== undefined)) {
+      id = await this.#sendDelayed(connection, fields, options);
+    } else if (options?.dedupKey !== undefined) {
+      const ttl = optionalInteger('dedupTtlMs', options.dedupTtlMs, 3_600_000, 1);
+      id = (await scripts.sendDedup(connection, this.#keys, expectName('dedupKey', options.dedupKey), ttl, fields)).id;
+    } else {
+      id = await connection.send<string>(this.stream, ['XADD', this.stream, '*', ...fields]);
+    }
+    this.metrics.counters.sent++;
+    this.#retention?.afterSend(1);
+    return id;
+  }
+
+  async #sendDelayed(connection: Connection, fields: string[], options: SendOptions): Promise<string> {
+    let due: number;
+    if (options.at !== undefined) {
+      if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) throw new InvalidOptionError('Expected `at` to be a valid Date');
+      due = options.at.getTime();
+    } else {
+      due = Date.now() + optionalNumber('delayMs', options.delayMs, 0, 0);
+    }
+    const token = `${DELAYED_ID_PREFIX}${randomUUID()}`;
+    await scripts.scheduleDelayed(connection, this.#keys, token, due, fields);
+    this.#promoter ??= new DelayedPromoter(connection, this.#keys, (error) => emitError(this, this.#logger, error));
+    this.#promoter.wakeAt(due);
+    return token;
+  }
+
+  /** Cancels a delayed message by the ID `send` returned; resolves true if it was still waiting. */
+  async cancel(delayedId: string): Promise<boolean> {
+    if (typeof delayedId !== 'string' || !delayedId.startsWith(DELAYED_ID_PREFIX)) {
+      throw new InvalidOptionError(`Expected a delayed message ID starting with "${DELAYED_ID_PREFIX}", got ${JSON.stringify(delayedId)}`);
+    }
+    return scripts.cancelDelayed(await this.#connect(), this.#keys, delayedId);
+  }
+
+  /**
+   * Appends many messages; resolves with their IDs in order. All payloads are encoded first, so
+   * one bad payload rejects the call before anything is sent.
+   */
+  async sendMany(items: readonly T[], options?: Pick<SendOptions, 'headers'>): Promise<string[]> {
+    if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
+    const encoded = items.map((item) => encodeMessage(item, options?.headers, this.#maxPayloadBytes));
+    const connection = await this.#connect();
+    const chunks: Promise<string[]>[] = [];
+    for (let start = 0; start < encoded.length; start += this.#batchSize) {
+      chunks.push(scripts.sendMany(connection, this.#keys, encoded.slice(start, start + this.#batchSize)));
+    }
+    const ids = (await Promise.all(chunks)).flat();
+    this.metrics.counters.sent += ids.length;
+    this.#retention?.afterSend(ids.length);
+    return ids;
+  }
+
+  /** A snapshot of this producer's metrics. */
+  metricsSnapshot(): MetricsSnapshot {
+    return this.metrics.snapshot();
+  }
+
+  /** Stops timers and closes the connection (a client passed in as `redis` stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#promoter?.stop();
+    this.#retention?.stop();
+    this.#registry.unregister(this.metrics);
+    const pending = this.#connection;
+    if (pending === undefined) return;
+    try {
+      await (await pending).close();
+    } catch {
+      /* the connection never opened: nothing to close */
+    }
+  }
+}

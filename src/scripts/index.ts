@@ -1,0 +1,106 @@
+/**
+ * Typed wrappers of the Lua scripts: each builds its KEYS from named fields in one place and
+ * turns the reply into a value. The header of each `.lua` file documents KEYS, ARGV and replies.
+ */
+import type { Connection } from '../connection.js';
+import type { StreamKeys } from '../keys.js';
+import { LuaScript } from './script.js';
+
+const scripts = {
+  deadLetter: new LuaScript('dead-letter'),
+  replayDeadLetters: new LuaScript('replay-dead-letters'),
+  renewLeases: new LuaScript('renew-leases'),
+  safeTrim: new LuaScript('safe-trim'),
+  sendMany: new LuaScript('send-many'),
+  sendDedup: new LuaScript('send-dedup'),
+  scheduleDelayed: new LuaScript('schedule-delayed'),
+  promoteDelayed: new LuaScript('promote-delayed'),
+  cancelDelayed: new LuaScript('cancel-delayed'),
+  ackDelete: new LuaScript('ack-delete'),
+};
+
+/** Outcome of {@link deadLetter}. */
+export type DeadLetterOutcome = 'moved' | 'not-pending' | 'data-gone';
+
+/** Moves a pending entry to the dead letters and acknowledges it, atomically. */
+export async function deadLetter(
+  connection: Connection,
+  keys: StreamKeys,
+  entry: { group: string; id: string; reason: string; deliveries: number; consumer: string; maxLen: number },
+): Promise<DeadLetterOutcome> {
+  const reply = await scripts.deadLetter.run<number>(connection, [keys.stream, keys.dead], [
+    entry.group, entry.id, entry.reason, String(entry.deliveries), entry.consumer, String(Date.now()), String(entry.maxLen),
+  ]);
+  return reply === 1 ? 'moved' : reply === 0 ? 'not-pending' : 'data-gone';
+}
+
+/** Moves dead letters back into their stream; returns the new entry IDs. */
+export function replayDeadLetters(connection: Connection, keys: StreamKeys, deadIds: readonly string[]): Promise<string[]> {
+  return scripts.replayDeadLetters.run<string[]>(connection, [keys.stream, keys.dead], deadIds);
+}
+
+/** Renews the leases of entries this consumer works on; returns the IDs it no longer owns. */
+export function renewLeases(connection: Connection, keys: StreamKeys, group: string, consumer: string, ids: readonly string[]): Promise<string[]> {
+  return scripts.renewLeases.run<string[]>(connection, [keys.stream], [group, consumer, ...ids]);
+}
+
+/** Limits of a safe trim. */
+export interface SafeTrimLimits {
+  /** Keep at least this many newest entries. */
+  maxLen?: number;
+  /** Remove entries older than this ID. */
+  minId?: string;
+  /** Let Redis trim whole macro-nodes (faster, may keep a few more). */
+  approximate?: boolean;
+  /** At most this many removed by the length cap in one call. */
+  limit?: number;
+}
+
+/** Trims without removing anything a group has not read and acknowledged; returns the count removed. */
+export async function safeTrim(connection: Connection, keys: StreamKeys, limits: SafeTrimLimits): Promise<number> {
+  const [removed] = await scripts.safeTrim.run<[number, string]>(connection, [keys.stream], [
+    limits.maxLen === undefined ? '' : String(limits.maxLen),
+    limits.minId ?? '',
+    limits.approximate ? '1' : '0',
+    String(limits.limit ?? 0),
+  ]);
+  return Number(removed);
+}
+
+/** Appends many encoded messages (flat field arrays) in one command; returns their IDs in order. */
+export function sendMany(connection: Connection, keys: StreamKeys, messages: readonly (readonly string[])[]): Promise<string[]> {
+  const args: string[] = [];
+  for (const fields of messages) {
+    args.push(String(fields.length));
+    for (const value of fields) args.push(value);
+  }
+  return scripts.sendMany.run<string[]>(connection, [keys.stream], args);
+}
+
+/** Appends a message unless its dedup key was seen within `ttlMs`; returns the (first) ID. */
+export async function sendDedup(connection: Connection, keys: StreamKeys, dedupKey: string, ttlMs: number, fields: readonly string[]): Promise<{ id: string; added: boolean }> {
+  const [id, added] = await scripts.sendDedup.run<[string, number]>(connection, [keys.stream, keys.dedupPrefix + dedupKey], [String(ttlMs), ...fields]);
+  return { id: String(id), added: Number(added) === 1 };
+}
+
+/** Keeps an encoded message in the delayed set until `dueMs`. */
+export async function scheduleDelayed(connection: Connection, keys: StreamKeys, token: string, dueMs: number, fields: readonly string[]): Promise<void> {
+  await scripts.scheduleDelayed.run<number>(connection, [keys.delayed], [String(dueMs), `${token}\n${JSON.stringify(fields)}`]);
+}
+
+/** Moves due delayed messages into the stream; returns how many, and when the next one is due. */
+export async function promoteDelayed(connection: Connection, keys: StreamKeys, limit: number): Promise<{ moved: number; nextDueMs: number | null }> {
+  const [moved, next] = await scripts.promoteDelayed.run<[number, string]>(connection, [keys.stream, keys.delayed], [String(Date.now()), String(limit)]);
+  return { moved: Number(moved), nextDueMs: next === '' ? null : Number(next) };
+}
+
+/** Cancels a delayed message by the token `send` returned; whether it was found. */
+export async function cancelDelayed(connection: Connection, keys: StreamKeys, token: string): Promise<boolean> {
+  return (await scripts.cancelDelayed.run<number>(connection, [keys.delayed], [token])) === 1;
+}
+
+/** Acknowledges entries and deletes those no other group still needs. */
+export async function ackDelete(connection: Connection, keys: StreamKeys, group: string, ids: readonly string[]): Promise<{ acked: number; deleted: number }> {
+  const [acked, deleted] = await scripts.ackDelete.run<[number, number]>(connection, [keys.stream], [group, ...ids]);
+  return { acked: Number(acked), deleted: Number(deleted) };
+}
