@@ -43,6 +43,16 @@ export function encodeHeaders(headers: Headers | undefined): string | undefined 
   return empty ? undefined : JSON.stringify(headers);
 }
 
+/** Throws {@link PayloadTooLargeError} when the encoded parts exceed `maxBytes` (UTF-8). */
+export function checkSize(utf16Length: number, maxBytes: number, json: string, headerJson: string | undefined): void {
+  // A UTF-16 length bounds the UTF-8 size from below and 3× from above: count bytes only near the limit.
+  if (utf16Length * 3 <= maxBytes) return;
+  const bytes = Buffer.byteLength(json) + (headerJson === undefined ? 0 : Buffer.byteLength(headerJson));
+  if (bytes > maxBytes) {
+    throw new PayloadTooLargeError(`The message is ${bytes} bytes encoded, more than maxPayloadBytes (${maxBytes})`);
+  }
+}
+
 /**
  * The stream fields of a message, flat (`[field, value, …]`), as XADD takes them.
  * Throws {@link EncodeError} or {@link PayloadTooLargeError}; nothing is sent then.
@@ -50,14 +60,7 @@ export function encodeHeaders(headers: Headers | undefined): string | undefined 
 export function encodeMessage(data: unknown, headers: Headers | undefined, maxBytes: number): string[] {
   const json = encodeJson(data, 'payload');
   const headerJson = encodeHeaders(headers);
-  const length = json.length + (headerJson?.length ?? 0);
-  // A UTF-16 length bounds the UTF-8 size from below and 3× from above: count bytes only near the limit.
-  if (length * 3 > maxBytes) {
-    const bytes = Buffer.byteLength(json) + (headerJson === undefined ? 0 : Buffer.byteLength(headerJson));
-    if (bytes > maxBytes) {
-      throw new PayloadTooLargeError(`The message is ${bytes} bytes encoded, more than maxPayloadBytes (${maxBytes})`);
-    }
-  }
+  checkSize(json.length + (headerJson?.length ?? 0), maxBytes, json, headerJson);
   return headerJson === undefined ? [DATA_FIELD, json] : [DATA_FIELD, json, HEADERS_FIELD, headerJson];
 }
 

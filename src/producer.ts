@@ -6,13 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { connect, type Connection, type RedisOption } from './connection.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, encodeMessage, type Headers } from './codec.js';
+import { checkSize, DEFAULT_MAX_PAYLOAD_BYTES, encodeHeaders, encodeMessage, type Headers } from './codec.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
 import { emitError } from './emit.js';
 import { silentLogger, type Logger } from './logger.js';
 import { defaultRegistry, Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 import * as scripts from './scripts/index.js';
+import { injectTraceContext } from './tracing.js';
 import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { DelayedPromoter } from './delayed.js';
 import { expectName, expectOptionsObject, optionalInteger, optionalNumber } from './validate.js';
@@ -122,7 +123,7 @@ export class Producer<T = unknown> extends EventEmitter {
    * cannot be encoded, and with a RedisCommandError (e.g. OOM) when Redis refuses it.
    */
   async send(data: T, options?: SendOptions): Promise<string> {
-    const fields = encodeMessage(data, options?.headers, this.#maxPayloadBytes);
+    const fields = encodeMessage(data, injectTraceContext(options?.headers), this.#maxPayloadBytes);
     const connection = await this.#connect();
     let id: string;
     if (options !== undefined && (options.delayMs !== undefined || options.at !== undefined)) {
@@ -167,11 +168,13 @@ export class Producer<T = unknown> extends EventEmitter {
    */
   async sendMany(items: readonly T[], options?: Pick<SendOptions, 'headers'>): Promise<string[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
-    const encoded = items.map((item) => encodeMessage(item, options?.headers, this.#maxPayloadBytes));
+    const headersJson = encodeHeaders(options?.headers);
+    const payloads = items.map((item) => encodeMessage(item, undefined, this.#maxPayloadBytes)[1] as string);
+    if (headersJson !== undefined) for (const payload of payloads) checkSize(payload.length + headersJson.length, this.#maxPayloadBytes, payload, headersJson);
     const connection = await this.#connect();
     const chunks: Promise<string[]>[] = [];
-    for (let start = 0; start < encoded.length; start += this.#batchSize) {
-      chunks.push(scripts.sendMany(connection, this.#keys, encoded.slice(start, start + this.#batchSize)));
+    for (let start = 0; start < payloads.length; start += this.#batchSize) {
+      chunks.push(scripts.sendMany(connection, this.#keys, payloads.slice(start, start + this.#batchSize), headersJson));
     }
     const ids = (await Promise.all(chunks)).flat();
     this.metrics.counters.sent += ids.length;

@@ -23,9 +23,21 @@ export function isRedisError(error: unknown, code: string): boolean {
   return error instanceof Error && error.message.startsWith(`${code} `);
 }
 
+/** Whether `error` is Redis refusing the credentials (or asking for some). */
+export function isAuthFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = redisErrorCode(error.message);
+  return code === 'WRONGPASS' || code === 'NOAUTH' || /invalid password|auth.*(without|no password)/i.test(error.message);
+}
+
 /** Turns any error from node-redis into a {@link StreamqError} (an existing one passes through). */
 export function toStreamqError(error: unknown, command: string, endpoint: string): StreamqError {
   if (error instanceof StreamqError) return error;
+  // node-redis wraps the last connect failure when the reconnect strategy gives up: map the failure itself.
+  const original = (error as { originalError?: unknown } | null)?.originalError;
+  if (error instanceof Error && error.constructor.name === 'ReconnectStrategyError' && original instanceof Error) {
+    return toStreamqError(original, command, endpoint);
+  }
   const err = error instanceof Error ? error : new Error(String(error));
   const message = redact(err.message);
   const code = (err as NodeJS.ErrnoException).code;
@@ -37,7 +49,7 @@ export function toStreamqError(error: unknown, command: string, endpoint: string
     return new ConnectionError(`Connection to Redis at ${endpoint} failed during ${command}: ${message}`, { cause: err });
   }
   const redisCode = redisErrorCode(message);
-  if (redisCode === 'WRONGPASS' || redisCode === 'NOAUTH' || /invalid password|auth.*(without|no password)/i.test(message)) {
+  if (isAuthFailure(err)) {
     return new AuthenticationError(`Redis at ${endpoint} refused authentication (${redisCode}): check the username and password`, { cause: err });
   }
   if (redisCode === 'WRONGTYPE') {

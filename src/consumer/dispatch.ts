@@ -13,6 +13,7 @@ import type { LeaseKeeper } from './lease.js';
 import { Message, type MessageOwner } from './message.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { reasonOf, type Settler } from './settle.js';
+import { withConsumerSpan } from '../tracing.js';
 
 /** The parts dispatching works with. */
 export interface DispatchParts<T> {
@@ -114,7 +115,8 @@ export class Dispatcher<T> {
     this.#running++;
     const started = performance.now();
     try {
-      await handler(message);
+      if (message.headers.traceparent === undefined) await handler(message);
+      else await withConsumerSpan(message.stream, message.group, message.id, message.headers, async () => handler(message));
       message.ack();
     } catch (error) {
       this.#fail(message, error);

@@ -67,14 +67,9 @@ export async function safeTrim(connection: Connection, keys: StreamKeys, limits:
   return Number(removed);
 }
 
-/** Appends many encoded messages (flat field arrays) in one command; returns their IDs in order. */
-export function sendMany(connection: Connection, keys: StreamKeys, messages: readonly (readonly string[])[]): Promise<string[]> {
-  const args: string[] = [];
-  for (const fields of messages) {
-    args.push(String(fields.length));
-    for (const value of fields) args.push(value);
-  }
-  return scripts.sendMany.run<string[]>(connection, [keys.stream], args);
+/** Appends many payloads (JSON strings) sharing `headersJson` (or none) in one command; returns their IDs in order. */
+export function sendMany(connection: Connection, keys: StreamKeys, payloads: readonly string[], headersJson: string | undefined): Promise<string[]> {
+  return scripts.sendMany.run<string[]>(connection, [keys.stream], [headersJson ?? '', ...payloads]);
 }
 
 /** Appends a message unless its dedup key was seen within `ttlMs`; returns the (first) ID. */

@@ -1,23 +1,24 @@
 --[[
-  send-many: append many messages to a stream in one round trip and one command, so a large
-  batch costs Redis one script call instead of one XADD parse each.
+  send-many: append many messages to a stream in one command, so a batch costs one round trip
+  and no per-message command parsing. Messages of one call share their headers (or have none),
+  which keeps the loop free of table building.
 
   KEYS[1]  stream
-  ARGV     for each message: its field count n, then n values (field, value, field, value…)
+  ARGV[1]  headers   the headers JSON for every message, or "" for none
+  ARGV[2…] payloads  one JSON payload per message
 
   Reply: array of the new entry IDs, in order.
 ]]
 local stream = KEYS[1]
+local headers = ARGV[1]
 local ids = {}
-local i = 1
-local n = #ARGV
-while i <= n do
-  local count = tonumber(ARGV[i])
-  local args = { stream, '*' }
-  for j = i + 1, i + count do
-    args[#args + 1] = ARGV[j]
+if headers == '' then
+  for i = 2, #ARGV do
+    ids[i - 1] = redis.call('XADD', stream, '*', 'd', ARGV[i])
   end
-  ids[#ids + 1] = redis.call('XADD', unpack(args))
-  i = i + count + 1
+else
+  for i = 2, #ARGV do
+    ids[i - 1] = redis.call('XADD', stream, '*', 'd', ARGV[i], 'h', headers)
+  end
 end
 return ids

@@ -1,0 +1,124 @@
+/**
+ * Torture-run configuration: the full run (`npm run torture`), the small one `npm test` runs, and
+ * the command-line flags that override either.
+ */
+
+/** Everything one torture run is parameterised by. */
+export interface TortureConfig {
+  /** Messages to send. */
+  n: number;
+  /** Consumer processes alive at any time (one group). */
+  consumers: number;
+  /** Share of poison messages (their handler always throws). Exactly `round(n · rate)` are sent. */
+  poisonRate: number;
+  /** Share of handlers that run longer than the visibility timeout (1.3–2× it). */
+  longHandlerRate: number;
+  /** Seed of the payload generator (which messages are poison, how long each handler runs). */
+  seed: number;
+  /** Consumer `visibilityTimeoutMs`. */
+  visibilityTimeoutMs: number;
+  /** Consumer `maxDeliveries`. */
+  maxDeliveries: number;
+  /** Consumer `concurrency` (handlers at once per process). */
+  concurrency: number;
+  /** Fixed retry delay of failed (poison) messages, in ms. */
+  retryDelayMs: number;
+  /** Redis SIGKILLs (each followed by a restart on the same port and data directory). */
+  redisKills: number;
+  /** How long Redis stays down after each kill, in ms: [min, max]. */
+  redisDowntimeMs: [number, number];
+  /** Times every proxied connection is cut. */
+  cuts: number;
+  /** Mean time between consumer SIGKILLs, in ms (each one gets a replacement at once). */
+  consumerKillEveryMs: number;
+  /** At least this many consumer SIGKILLs, spread over the run even when it is short. */
+  minConsumerKills: number;
+  /** Producer sends in flight at once. */
+  sendConcurrency: number;
+  /** Most messages sent and not yet handled (flow control, so faults hit producer and consumers alike). */
+  backlog: number;
+  /** After everything was sent, how long to wait for every message to be settled before giving up. */
+  settleTimeoutMs: number;
+  /** Keep the run directory (Redis data, ledgers, logs) even when the run passes. */
+  keep: boolean;
+  /** Print progress lines. */
+  verbose: boolean;
+}
+
+/** The full run: `npm run torture`. */
+export const FULL_CONFIG: TortureConfig = {
+  n: 200_000,
+  consumers: 4,
+  poisonRate: 0.01,
+  longHandlerRate: 0.001,
+  seed: 20_251_126,
+  visibilityTimeoutMs: 2_000,
+  maxDeliveries: 5,
+  concurrency: 32,
+  retryDelayMs: 50,
+  redisKills: 2,
+  redisDowntimeMs: [300, 1_500],
+  cuts: 4,
+  consumerKillEveryMs: 3_000,
+  minConsumerKills: 6,
+  sendConcurrency: 64,
+  backlog: 5_000,
+  settleTimeoutMs: 120_000,
+  keep: false,
+  verbose: true,
+};
+
+/** The small run inside `npm test`: one Redis restart, a few kills and cuts, well under two minutes. */
+export const SMALL_CONFIG: TortureConfig = {
+  ...FULL_CONFIG,
+  n: 20_000,
+  redisKills: 1,
+  cuts: 2,
+  consumerKillEveryMs: 2_500,
+  minConsumerKills: 3,
+  backlog: 2_000,
+  settleTimeoutMs: 60_000,
+  verbose: false,
+};
+
+const USAGE = `Usage: npm run torture -- [--small] [--n N] [--consumers K] [--redis-kills R] [--cuts C]
+  [--kill-every MS] [--min-kills M] [--poison-rate P] [--long-rate P] [--seed S] [--vt MS] [--keep] [--quiet]`;
+
+type NumericKey = { [K in keyof TortureConfig]: TortureConfig[K] extends number ? K : never }[keyof TortureConfig];
+
+const NUMERIC_FLAGS: Record<string, NumericKey> = {
+  '--n': 'n',
+  '--consumers': 'consumers',
+  '--redis-kills': 'redisKills',
+  '--cuts': 'cuts',
+  '--kill-every': 'consumerKillEveryMs',
+  '--min-kills': 'minConsumerKills',
+  '--poison-rate': 'poisonRate',
+  '--long-rate': 'longHandlerRate',
+  '--seed': 'seed',
+  '--vt': 'visibilityTimeoutMs',
+  '--backlog': 'backlog',
+  '--settle-timeout': 'settleTimeoutMs',
+};
+
+/** Parses command-line flags over the full (or, with `--small`, the small) configuration. */
+export function parseArgs(argv: readonly string[]): TortureConfig {
+  const config: TortureConfig = { ...(argv.includes('--small') ? SMALL_CONFIG : FULL_CONFIG), verbose: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=') ? arg.split('=', 2) as [string, string] : [arg, undefined];
+    if (flag === '--small') continue;
+    if (flag === '--keep') config.keep = true;
+    else if (flag === '--quiet') config.verbose = false;
+    else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
+    else if (flag in NUMERIC_FLAGS) {
+      const raw = inline ?? argv[++i];
+      const value = Number(raw);
+      if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${flag} expects a non-negative number, got ${String(raw)}\n${USAGE}`);
+      config[NUMERIC_FLAGS[flag] as NumericKey] = value;
+    } else throw new Error(`Unknown argument ${arg}\n${USAGE}`);
+  }
+  if (!Number.isInteger(config.n) || config.n < 1) throw new Error(`--n must be a positive integer\n${USAGE}`);
+  if (!Number.isInteger(config.consumers) || config.consumers < 1) throw new Error(`--consumers must be a positive integer\n${USAGE}`);
+  return config;
+}
