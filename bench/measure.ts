@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 // Small statistics and timing helpers.
 
 /** Nearest-rank percentile of an ascending-sorted array (q in 0..100). */
@@ -97,4 +99,27 @@ export class RssSampler {
     if (this.timer) clearInterval(this.timer);
     this.sample();
   }
+}
+
+/** Whole-machine CPU from /proc/stat: busy (user+nice+system+irq+softirq) and steal, in seconds. */
+export function machineCpu(): { busy: number; steal: number; at: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    const HZ = 100; // USER_HZ on Linux
+    return { busy: (user + nice + system + irq + softirq) / HZ, steal: steal / HZ, at: performance.now() };
+  } catch {
+    return { busy: NaN, steal: NaN, at: performance.now() };
+  }
+}
+
+/**
+ * Share of the machine's CPU capacity used by processes other than the measured ones between two
+ * machineCpu() readings, in percent. `oursSeconds` is the CPU the measured processes reported.
+ */
+export function foreignCpuPct(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>, oursSeconds: number, ncpu: number): number {
+  const wall = (b.at - a.at) / 1000;
+  if (!(wall > 0)) return NaN;
+  return (Math.max(0, b.busy - a.busy - oursSeconds) / (wall * ncpu)) * 100;
 }

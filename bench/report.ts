@@ -141,8 +141,15 @@ export function renderTables(res: BenchResults, systems: readonly SystemName[]):
   }
   out.push('');
 
-  out.push('### Cost per 100k messages, end-to-end runs (medians)');
-  out.push('');
+  const foreign = Object.values(res.runs).flat().map((r) => r.m.foreignCpuPct).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (foreign.length) {
+    out.push(
+      `Other processes on the machine (not the measured children, not the private Redis) used a median ${median(foreign)!.toFixed(0)}% ` +
+        `(max ${Math.max(...foreign).toFixed(0)}%) of its CPU capacity during the measurements.`,
+    );
+    out.push('');
+  }
+
   const costRows: string[][] = [];
   for (const s of systems) {
     for (const mode of ['one', 'bulk'] as const) {
@@ -160,8 +167,12 @@ export function renderTables(res: BenchResults, systems: readonly SystemName[]):
       ]);
     }
   }
-  out.push(mdTable(['system', 'producer call', 'e2e msg/s', 'consumer Node CPU s', 'Redis CPU s', 'consumer RSS idle MB', 'consumer RSS peak MB', 'duplicates'], costRows));
-  out.push('');
+  if (costRows.length) {
+    out.push('### Cost per 100k messages, end-to-end runs (medians)');
+    out.push('');
+    out.push(mdTable(['system', 'producer call', 'e2e msg/s', 'consumer Node CPU s', 'Redis CPU s', 'consumer RSS idle MB', 'consumer RSS peak MB', 'duplicates'], costRows));
+    out.push('');
+  }
 
   if (res.backlog) {
     const b = res.backlog;

@@ -28,7 +28,7 @@ import {
   type ProducerDone,
   type SystemName,
 } from './common.js';
-import { cpuPer100k, DeadlineError, median, rate, sleep, withDeadline } from './measure.js';
+import { cpuPer100k, DeadlineError, foreignCpuPct, machineCpu, median, rate, sleep, withDeadline } from './measure.js';
 import { buildJsMirror } from './build.js';
 import {
   adminClient,
@@ -82,6 +82,7 @@ const { values: argv } = parseArgs({
     timeout: { type: 'string' },
     prof: { type: 'string' },
     tsx: { type: 'boolean' },
+    concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: false,
@@ -89,7 +90,7 @@ const { values: argv } = parseArgs({
 
 if (argv.help) {
   console.log(`usage: npm run bench -- [options]
-  --n N              messages per measurement (default 100000)
+  --n N              messages per measurement (default 50000)
   --reps R           repetitions, interleaved across systems (default 3)
   --only a,b         systems: ${ALL_SYSTEMS.join(',')} (default all)
   --scenarios a,b    ${SCENARIOS.join(',')} (default all)
@@ -101,8 +102,9 @@ if (argv.help) {
   --mem-seconds S    duration of each memory-over-time run (default 20)
   --mem-rate R       steady load of the memory-over-time runs, msg/s (default 5000)
   --timeout S        per-measurement deadline in seconds (default: 30 s + N / 2,000 msg/s)
-  --prof a,b         run these systems' consumer children with --cpu-prof (bench/results/prof/)
-  --tsx              run the measured children under tsx instead of transpiled JavaScript`);
+  --prof a,b         run these systems' children with --cpu-prof (profiles in bench/results/prof/)
+  --tsx              run the measured children under tsx instead of transpiled JavaScript
+  --concurrency s=c  override a consumer's concurrency, e.g. streamq=64,bullmq=50 (for tuning)`);
   process.exit(0);
 }
 
@@ -119,7 +121,7 @@ const list = <T extends string>(v: string | undefined, all: readonly T[], what: 
   return all.filter((a) => got.includes(a));
 };
 
-const N = Math.floor(num(argv.n, 100_000));
+const N = Math.floor(num(argv.n, 50_000));
 const REPS = Math.max(1, Math.floor(num(argv.reps, 3)));
 const SYSTEMS = list(argv.only, ALL_SYSTEMS, 'system');
 const SCEN = list<Scenario>(argv.scenarios, SCENARIOS, 'scenario');
@@ -134,6 +136,16 @@ const MEM_SECONDS = num(argv['mem-seconds'], 20);
 const MEM_RATE = num(argv['mem-rate'], 5000);
 const TIMEOUT_S = argv.timeout !== undefined ? num(argv.timeout, 0) : undefined;
 const PROF = new Set(argv.prof ? argv.prof.split(',') : []);
+const CONCURRENCY: Partial<Record<SystemName, number>> = Object.fromEntries(
+  (argv.concurrency ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      if (!ALL_SYSTEMS.includes(k as SystemName) || !(Number(v) > 0)) throw new Error(`bad --concurrency entry: ${kv}`);
+      return [k, Number(v)];
+    }),
+);
 
 /** Deadline for one measurement that moves `msgs` messages (at least 2,000 msg/s assumed). */
 const deadlineFor = (msgs: number, extraMs = 0) => (TIMEOUT_S !== undefined ? TIMEOUT_S * 1000 : 30_000 + (msgs / 2000) * 1000) + extraMs;
@@ -179,8 +191,8 @@ class Child {
 
   static async spawn(init: ChildInit, name: string, deadlineMs = 30_000): Promise<Child> {
     const execArgv = [...childEntry.execArgv];
-    if (init.role === 'consumer' && PROF.has(init.system)) {
-      execArgv.push('--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench/results/prof'), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`);
+    if (PROF.has(init.system)) {
+      execArgv.push('--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench/results/prof'), '--cpu-prof-name', `${currentLabel}-${name}-${Date.now()}.cpuprofile`);
     }
     const proc = fork(childEntry.path, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT });
     live.add(proc);
@@ -244,12 +256,32 @@ let redis: PrivateRedis | undefined;
 let jsMirror: string | undefined;
 let admin: AdminClient | undefined;
 let keySeq = 0;
+/** Names the measurement in progress (used for --cpu-prof file names). */
+let currentLabel = 'setup';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 const fmtRate = (v: number) => `${Math.round(v).toLocaleString('en-US')} msg/s`;
 
 function ctxFor(system: SystemName, extra: Record<string, unknown> = {}): AdapterContext {
-  return { url: redis!.url, host: redis!.host, port: redis!.port, key: `bench-${system}-${++keySeq}`, extra };
+  const c = CONCURRENCY[system];
+  return { url: redis!.url, host: redis!.host, port: redis!.port, key: `bench-${system}-${++keySeq}`, extra: c ? { concurrency: c, ...extra } : extra };
+}
+
+/** Resets INFO commandstats (CONFIG RESETSTAT leaves used_cpu_* alone). */
+async function resetCommandStats(): Promise<void> {
+  await admin!.configResetStat();
+}
+
+/** Redis commands per message since the last reset, as metrics named `cmd:<name>`. */
+async function commandsPerMessage(n: number): Promise<Metrics> {
+  const info = String(await admin!.info('commandstats'));
+  const out: Metrics = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const name = m[1]!;
+    if (name === 'info' || name === 'config|resetstat' || name === 'ping') continue;
+    out[`cmd:${name}`] = Number(m[2]) / n;
+  }
+  return out;
 }
 
 async function flush(): Promise<void> {
@@ -295,6 +327,8 @@ async function withChildren<T>(body: (spawnChild: (init: ChildInit, name: string
 }
 
 const MB = 2 ** 20;
+const NCPU = cpus().length;
+const cpuS = (d: { cpuUserUs: number; cpuSystemUs: number }) => (d.cpuUserUs + d.cpuSystemUs) / 1e6;
 
 async function measureE2e(system: SystemName, mode: 'one' | 'bulk'): Promise<Metrics> {
   await flush();
@@ -308,12 +342,17 @@ async function measureE2e(system: SystemName, mode: 'one' | 'bulk'): Promise<Met
     await sleep(300);
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
+    await resetCommandStats();
     const cpu0 = await redisCpuSeconds(admin!);
+    const mc0 = machineCpu();
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], budget, 'produce');
     const done = await consumer.wait<ConsumerDone>(['done'], Math.max(5_000, budget - (produced.endUs - produced.startUs) / 1000), 'consume');
+    const mc1 = machineCpu();
     const cpu1 = await redisCpuSeconds(admin!);
     return {
+      ...(await commandsPerMessage(N)),
+      foreignCpuPct: foreignCpuPct(mc0, mc1, cpu1 - cpu0 + cpuS(done) + cpuS(produced), NCPU),
       rate: rate(N, produced.startUs, done.lastUs),
       produceRate: rate(N, produced.startUs, produced.endUs),
       seconds: (done.lastUs - produced.startUs) / 1e6,
@@ -332,11 +371,16 @@ async function measureProduce(system: SystemName, mode: 'one' | 'bulk'): Promise
   const ctx = ctxFor(system);
   return withChildren(async (spawnChild) => {
     const producer = await spawnChild(producerInit(system, ctx, mode, N), `${system}-producer`);
+    await resetCommandStats();
     const cpu0 = await redisCpuSeconds(admin!);
+    const mc0 = machineCpu();
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], deadlineFor(N), 'produce');
+    const mc1 = machineCpu();
     const cpu1 = await redisCpuSeconds(admin!);
     return {
+      ...(await commandsPerMessage(N)),
+      foreignCpuPct: foreignCpuPct(mc0, mc1, cpu1 - cpu0 + cpuS(produced), NCPU),
       rate: rate(N, produced.startUs, produced.endUs),
       seconds: (produced.endUs - produced.startUs) / 1e6,
       producerCpuPer100k: cpuPer100k(produced.cpuUserUs + produced.cpuSystemUs, N),
@@ -358,11 +402,16 @@ async function measureDrain(system: SystemName, n: number, rssSampleMs = 100): P
     const consumer = await spawnChild(consumerInit(system, ctx, n, false, rssSampleMs), `${system}-consumer`);
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
+    await resetCommandStats();
     const cpu0 = await redisCpuSeconds(admin!);
+    const mc0 = machineCpu();
     consumer.send({ type: 'start' });
     const done = await consumer.wait<ConsumerDone>(['done'], deadlineFor(n), 'drain');
+    const mc1 = machineCpu();
     const cpu1 = await redisCpuSeconds(admin!);
     return {
+      ...(await commandsPerMessage(n)),
+      foreignCpuPct: foreignCpuPct(mc0, mc1, cpu1 - cpu0 + cpuS(done), NCPU),
       rate: rate(n, done.startedUs, done.lastUs),
       seconds: (done.lastUs - done.startedUs) / 1e6,
       fillRate: rate(n, produced.startUs, produced.endUs),
@@ -388,11 +437,18 @@ async function measureLatency(system: SystemName): Promise<Metrics> {
     consumer.send({ type: 'start' });
     await consumer.wait(['started'], 30_000, 'start');
     await sleep(300);
+    consumer.send({ type: 'mark' });
+    await consumer.wait(['marked'], 10_000, 'mark');
+    const cpu0 = await redisCpuSeconds(admin!);
+    const mc0 = machineCpu();
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], budget, 'produce');
     const done = await consumer.wait<ConsumerDone>(['done'], 10_000, 'consume');
+    const mc1 = machineCpu();
+    const cpu1 = await redisCpuSeconds(admin!);
     const l = done.latency!;
     return {
+      foreignCpuPct: foreignCpuPct(mc0, mc1, cpu1 - cpu0 + cpuS(done) + cpuS(produced), NCPU),
       p50Ms: l.p50Ms,
       p99Ms: l.p99Ms,
       p999Ms: l.p999Ms,
@@ -558,11 +614,12 @@ async function main(): Promise<void> {
 
   const record = async (system: SystemName, scenario: ScenarioName, mode: RowMode, rep: number, fn: () => Promise<Metrics>, show: (m: Metrics) => string) => {
     const key = runKey(system, scenario, mode);
+    currentLabel = `${scenario}-${mode === '-' ? '' : mode + '-'}rep${rep}`;
     const t = Date.now();
     let run: Run;
     try {
       run = { rep, m: await fn() };
-      log(`[${scenario} ${rep}/${REPS}] ${system}${mode === '-' ? '' : ' ' + (mode === 'one' ? labels[system]!.oneLabel : labels[system]!.bulkLabel)}: ${show(run.m)}  (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      log(`[${scenario} ${rep}/${REPS}] ${system}${mode === '-' ? '' : ' ' + (mode === 'one' ? labels[system]!.oneLabel : labels[system]!.bulkLabel)}: ${show(run.m)}  (${((Date.now() - t) / 1000).toFixed(1)} s; other load ${run.m.foreignCpuPct?.toFixed(0)}%)`);
     } catch (err) {
       const msg = String((err as Error).message ?? err);
       run = { rep, m: {}, error: err instanceof DeadlineError ? `timeout: ${msg}` : msg };

@@ -3,12 +3,14 @@ import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
 
 const ASSET_EXTENSIONS = new Set(['.lua', '.html', '.css']);
+const isBrowserAssets = (dir) => dir.replaceAll('\\', '/').endsWith('dashboard/assets');
 const copyAssets = (from, to) => {
   for (const name of readdirSync(from)) {
     const source = join(from, name);
     const target = join(to, name);
     if (statSync(source).isDirectory()) copyAssets(source, target);
-    else if (ASSET_EXTENSIONS.has(extname(name))) cpSync(source, target);
+    // The dashboard's browser scripts are plain .js files served as they are (tsc does not touch them).
+    else if (ASSET_EXTENSIONS.has(extname(name)) || (isBrowserAssets(from) && name.endsWith('.js'))) cpSync(source, target);
   }
 };
 if (existsSync('src')) copyAssets('src', 'dist');

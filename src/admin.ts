@@ -13,7 +13,7 @@ import { ClosedError, InvalidOptionError } from './errors.js';
 import { isAuxKey, streamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { replayDeadLetters, safeTrim } from './scripts/index.js';
-import { expectName, expectOptionsObject, expectStreamId, optionalBoolean, optionalInteger } from './validate.js';
+import { expectName, expectOptionsObject, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 
 /** Options of {@link Admin}. */
@@ -73,7 +73,7 @@ export class Admin {
     const opts = expectOptionsObject('options', options);
     this.#redis = opts.redis;
     this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
-    this.#logger = opts.logger ?? silentLogger;
+    this.#logger = optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS);
   }
 
   #conn(): Promise<Connection> {
@@ -86,17 +86,20 @@ export class Admin {
     return this.#connection;
   }
 
-  /** Names of the streams in the database (SCAN TYPE stream), streamq's auxiliary streams left out, sorted. */
+  /** Names of the streams in the database (SCAN TYPE stream; on a cluster, of every master), streamq's auxiliary streams left out, sorted. */
   async listStreams(): Promise<string[]> {
     const connection = await this.#conn();
-    if (connection.isCluster) throw new InvalidOptionError('listStreams needs a single-node connection: on a cluster, name the streams');
+    const nodes = connection.masters ? await connection.masters() : [connection];
+    if (connection.isCluster && !connection.masters) throw new InvalidOptionError('listStreams needs a single-node connection: on a cluster, name the streams');
     const names = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await connection.send<[string, string[]]>(undefined, ['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
-      cursor = String(next);
-      for (const key of keys) if (!isAuxKey(key)) names.add(key);
-    } while (cursor !== '0');
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.send<[string, string[]]>(undefined, ['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
+        cursor = String(next);
+        for (const key of keys) if (!isAuxKey(key)) names.add(key);
+      } while (cursor !== '0');
+    }
     return [...names].sort();
   }
 
@@ -231,6 +234,25 @@ export class Admin {
     if (optionalBoolean('safe', opts.safe, true)) return safeTrim(connection, streamKeys(stream), { maxLen, minId });
     const args = maxLen !== undefined ? ['XTRIM', stream, 'MAXLEN', String(maxLen)] : ['XTRIM', stream, 'MINID', minId as string];
     return Number(await connection.send(stream, args));
+  }
+
+  /**
+   * Deletes a stream and its auxiliary keys (dead letters, delayed set, deduplication keys);
+   * resolves with how many keys were removed. Destructive: every group and pending entry goes.
+   */
+  async deleteStream(stream: string): Promise<number> {
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    let removed = Number(await connection.send(stream, ['DEL', keys.stream, keys.dead, keys.delayed]));
+    // Dedup keys share the stream's slot, so on a cluster one node holds them all.
+    const pattern = `${keys.dedupPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    do {
+      const [next, found] = await connection.send<[string, string[]]>(keys.stream, ['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000']);
+      cursor = String(next);
+      if (found.length > 0) removed += Number(await connection.send(keys.stream, ['DEL', ...found]));
+    } while (cursor !== '0');
+    return removed;
   }
 
   /** Closes the connection (a client passed in as `redis` stays open). */

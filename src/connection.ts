@@ -12,7 +12,7 @@ import type {
   RedisClientOptions, RedisClientType, RedisClusterOptions, RedisClusterType, RedisSentinelOptions, RedisSentinelType,
 } from 'redis';
 import { ConnectionError, InvalidOptionError } from './errors.js';
-import { isAuthFailure, toStreamqError } from './redis-errors.js';
+import { isAuthFailure, redact, toStreamqError } from './redis-errors.js';
 
 /** A node-redis single-node client, as streamq accepts it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,6 +20,12 @@ export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
 /** A node-redis cluster client, as streamq accepts it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRedisCluster = RedisClusterType<any, any, any, any, any>;
+/**
+ * A node-redis cluster client as applications create it (`createCluster(…)`, whatever its modules,
+ * scripts or RESP version): its full type does not fit {@link AnyRedisCluster} (node-redis's
+ * method types are invariant in the modules), so the option names the members streamq relies on.
+ */
+export type RedisClusterClient = Pick<AnyRedisCluster, 'sendCommand' | 'getSlotRandomNode' | 'isOpen' | 'close' | 'destroy'>;
 /** A node-redis sentinel client (`createSentinel`), as streamq accepts it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRedisSentinel = RedisSentinelType<any, any, any, any, any>;
@@ -36,7 +42,8 @@ export type AnyRedisSentinelOptions = RedisSentinelOptions<any, any, any, any, a
  * @default process.env.REDIS_URL, else 'redis://127.0.0.1:6379'
  */
 export type RedisOption =
-  | string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions | AnyRedisClient | AnyRedisCluster | AnyRedisSentinel;
+  | string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions
+  | AnyRedisClient | AnyRedisCluster | RedisClusterClient | AnyRedisSentinel;
 
 /** Any node-redis client streamq can talk through. */
 type AnyClient = AnyRedisClient | AnyRedisCluster | AnyRedisSentinel;
@@ -281,12 +288,20 @@ async function connectClient(
 ): Promise<Connection> {
   const connection = new NodeRedisConnection(client, owned, endpoint, settings, state);
   if (!owned) return connection;
-  client.on('error', (error: Error) => settings.onError(toStreamqError(error, 'connect', endpoint)));
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+    settings.onError(toStreamqError(error, 'connect', endpoint));
+  });
   client.on('ready', () => { state.everConnected = true; });
   const timeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new ConnectionError(`Cannot connect to Redis at ${endpoint}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      // Name the cause the client kept running into (TLS verification, refused connections…).
+      const cause = lastError === undefined ? '' : ` (last error: ${redact(lastError.message)})`;
+      reject(new ConnectionError(`Cannot connect to Redis at ${endpoint}: no answer within ${timeoutMs} ms${cause}`, { cause: lastError }));
+    }, timeoutMs);
   });
   try {
     await Promise.race([client.connect(), deadline]);

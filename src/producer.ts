@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { connect, type Connection, type RedisOption } from './connection.js';
 import { checkSize, DEFAULT_MAX_PAYLOAD_BYTES, encodeHeaders, encodeMessage, type Headers } from './codec.js';
-import { ClosedError, InvalidOptionError } from './errors.js';
+import { ClosedError, InvalidOptionError, TimeoutError } from './errors.js';
 import { emitError } from './emit.js';
 import { silentLogger, type Logger } from './logger.js';
 import { defaultRegistry, Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
@@ -16,7 +16,7 @@ import * as scripts from './scripts/index.js';
 import { injectTraceContext } from './tracing.js';
 import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { DelayedPromoter } from './delayed.js';
-import { expectName, expectOptionsObject, optionalInteger, optionalNumber } from './validate.js';
+import { expectName, expectOptionsObject, LOGGER_METHODS, optionalInteger, optionalMethods, optionalNumber, REGISTRY_METHODS } from './validate.js';
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
@@ -36,6 +36,41 @@ export interface ProducerOptions {
   logger?: Logger;
   /** Metrics registry to join. @default defaultRegistry */
   registry?: MetricsRegistry;
+  /**
+   * Opt-in durability on replicated Redis (a cluster's replicas, Sentinel): after each write, send
+   * `WAIT replicas timeoutMs` to the node that took it; the send rejects with a
+   * {@link ReplicationError} when fewer replicas acknowledged it in time. @default undefined (no WAIT)
+   */
+  waitForReplicas?: WaitForReplicas;
+}
+
+/** How many replicas must acknowledge each write, and how long to wait for them. */
+export interface WaitForReplicas {
+  /** Replicas that must have the write. */
+  replicas: number;
+  /** Longest wait for them, in milliseconds (WAIT's timeout; at least 1). */
+  timeoutMs: number;
+}
+
+/**
+ * Fewer replicas than `waitForReplicas.replicas` acknowledged a write in time. The entries were
+ * written on the master (`ids`) but may be lost if it fails before they reach a replica; sending
+ * them again is safe for at-least-once delivery (a duplicate if the first copy survives).
+ */
+export class ReplicationError extends TimeoutError {
+  /** The entry IDs (or delayed IDs) the master assigned. */
+  readonly ids: string[];
+  /** Replicas that acknowledged the write. */
+  readonly acknowledged: number;
+  /** Replicas required. */
+  readonly required: number;
+
+  constructor(message: string, ids: string[], acknowledged: number, required: number) {
+    super(message);
+    this.ids = ids;
+    this.acknowledged = acknowledged;
+    this.required = required;
+  }
 }
 
 /** Options of one {@link Producer.send}. */
@@ -78,6 +113,7 @@ export class Producer<T = unknown> extends EventEmitter {
   readonly #logger: Logger;
   readonly #registry: MetricsRegistry;
   readonly #retentionOptions: RetentionOptions;
+  readonly #waitForReplicas: WaitForReplicas | undefined;
   #connection: Promise<Connection> | undefined;
   #retention: RetentionKeeper | undefined;
   #promoter: DelayedPromoter | undefined;
@@ -93,8 +129,9 @@ export class Producer<T = unknown> extends EventEmitter {
     this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
     this.#batchSize = optionalInteger('batchSize', opts.batchSize, 500, 1, 10_000);
     this.#retentionOptions = RetentionKeeper.validate(opts.retention);
-    this.#logger = opts.logger ?? silentLogger;
-    this.#registry = opts.registry ?? defaultRegistry;
+    this.#waitForReplicas = validateWaitForReplicas(opts.waitForReplicas);
+    this.#logger = optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS);
+    this.#registry = optionalMethods('registry', opts.registry, defaultRegistry, REGISTRY_METHODS);
     this.metrics = new Metrics({ stream: this.stream, role: 'producer' });
     this.#registry.register(this.metrics);
   }
@@ -136,6 +173,7 @@ export class Producer<T = unknown> extends EventEmitter {
     }
     this.metrics.counters.sent++;
     this.#retention?.afterSend(1);
+    await this.#confirmReplicated(connection, [id]);
     return id;
   }
 
@@ -179,7 +217,21 @@ export class Producer<T = unknown> extends EventEmitter {
     const ids = (await Promise.all(chunks)).flat();
     this.metrics.counters.sent += ids.length;
     this.#retention?.afterSend(ids.length);
+    await this.#confirmReplicated(connection, ids);
     return ids;
+  }
+
+  /** With `waitForReplicas`: WAIT on the stream's node (after the writes on the same connection); throws when too few replicas acknowledged. */
+  async #confirmReplicated(connection: Connection, ids: string[]): Promise<void> {
+    const wait = this.#waitForReplicas;
+    if (wait === undefined || ids.length === 0) return;
+    const acknowledged = Number(await connection.send(this.stream, ['WAIT', String(wait.replicas), String(wait.timeoutMs)]));
+    if (acknowledged < wait.replicas) {
+      throw new ReplicationError(
+        `Only ${acknowledged} of ${wait.replicas} required replicas acknowledged ${ids.length === 1 ? `entry ${ids[0]}` : `${ids.length} entries`} on "${this.stream}" within ${wait.timeoutMs} ms: written on the master, but a failover now could lose it`,
+        ids, acknowledged, wait.replicas,
+      );
+    }
   }
 
   /** A snapshot of this producer's metrics. */
@@ -202,4 +254,13 @@ export class Producer<T = unknown> extends EventEmitter {
       /* the connection never opened: nothing to close */
     }
   }
+}
+
+function validateWaitForReplicas(value: unknown): WaitForReplicas | undefined {
+  if (value === undefined) return undefined;
+  const opts = expectOptionsObject('waitForReplicas', value as WaitForReplicas);
+  return {
+    replicas: optionalInteger('waitForReplicas.replicas', opts.replicas, 1, 1),
+    timeoutMs: optionalInteger('waitForReplicas.timeoutMs', opts.timeoutMs, 100, 1),
+  };
 }

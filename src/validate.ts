@@ -47,6 +47,20 @@ export function expectFunction<F>(name: string, value: unknown): F {
   return value as F;
 }
 
+/** The methods a `logger` option must have. */
+export const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+/** The methods a `registry` option must have. */
+export const REGISTRY_METHODS = ['register', 'unregister'] as const;
+
+/** Checks that `value` has the given methods (a logger, a metrics registry); `undefined` yields `fallback`. */
+export function optionalMethods<T>(name: string, value: unknown, fallback: T, methods: readonly string[]): T {
+  if (value === undefined) return fallback;
+  const missing = value === null || (typeof value !== 'object' && typeof value !== 'function')
+    || methods.some((method) => typeof (value as Record<string, unknown>)[method] !== 'function');
+  if (missing) throw new InvalidOptionError(`Expected \`${name}\` to be an object with methods ${methods.join(', ')}, got ${describe(value)}`);
+  return value as T;
+}
+
 /**
  * Checks a stream, group or consumer name: a non-empty string of at most 1024 characters, with no
  * control characters (they make keys unreadable in redis-cli and logs). Braces, spaces and unicode

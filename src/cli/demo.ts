@@ -137,8 +137,8 @@ const startConsumers = async (p: Parts, url: string, stream: string, say: (text:
     consumer.on('error', (error: Error) => say(`  ${name}: error: ${error.message}`));
     consumer.on('warning', (warning: unknown) => say(`  ${name}: warning: ${warning instanceof Error ? warning.message : String(warning)}`));
     p.consumers.push(consumer);
-    await consumer.start();
   }
+  await Promise.all(p.consumers.map((c) => c.start()));
   say(`Started ${CONSUMERS.length} consumers in group "${GROUP}": ${CONSUMERS.join(', ')}.`);
 };
 
@@ -205,7 +205,7 @@ const scenario = async (o: DemoOptions, url: string, privateRedis: boolean, say:
 /** Deletes the demo stream and its auxiliary keys; reports (never throws) on failure. */
 const dropDemoStream = async (admin: Admin, url: string, stream: string, say: (text: string) => void): Promise<boolean> => {
   try {
-    await deleteStreamKeys(admin, url, stream);
+    await deleteStreamKeys(admin, stream);
     say(`Deleted the demo's keys (${stream} and its auxiliary keys).`);
     return true;
   } catch (error) {

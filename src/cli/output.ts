@@ -8,10 +8,28 @@ export interface Output {
   readonly interactive: boolean;
 }
 
+/**
+ * A writer for a process stream that goes quiet once the reader has gone away (EPIPE, as with
+ * `streamq demo | head`), so the command still finishes and cleans up instead of crashing.
+ */
+const quietOnEpipe = (stream: NodeJS.WriteStream): ((text: string) => void) => {
+  let broken = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') broken = true;
+    else throw error;
+  });
+  return (text) => {
+    if (!broken) stream.write(`${text}\n`);
+  };
+};
+
+let stdoutWriter: ((text: string) => void) | undefined;
+let stderrWriter: ((text: string) => void) | undefined;
+
 /** The process's standard output and error. */
 export const processOutput: Output = {
-  line: (text) => void process.stdout.write(`${text}\n`),
-  error: (text) => void process.stderr.write(`${text}\n`),
+  line: (text) => (stdoutWriter ??= quietOnEpipe(process.stdout))(text),
+  error: (text) => (stderrWriter ??= quietOnEpipe(process.stderr))(text),
   get interactive() {
     return process.stderr.isTTY === true;
   },

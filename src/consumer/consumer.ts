@@ -132,9 +132,15 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       onRenewed: (n) => { metrics.counters.leasesRenewed += n; },
       onError,
     });
+    // XAUTOCLAIM removes the entries it reports deleted from the PEL itself (exactly once): count them (the ack is for older servers).
     const onDeleted = (ids: string[]): void => {
       metrics.counters.deletedWhilePending += ids.length;
       for (const id of ids) acks.add(id);
+    };
+    // Own pending entries re-read with nil fields may have been removed by a sweep meanwhile: count what XACK removes.
+    const onDeletedRead = (ids: string[]): void => {
+      connection.send<number>(o.stream, ['XACK', o.stream, o.group, ...ids])
+        .then((removed) => { metrics.counters.deletedWhilePending += Number(removed); }, onError);
     };
     const parts = { connection, acks, lease, blockingClientId: undefined } as unknown as Parts<T>;
     parts.reclaimer = new Reclaimer({
@@ -151,7 +157,7 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       onDeadLetter: (id, reason) => this.emit('deadLetter', { id, reason }),
     });
     parts.dispatcher = new Dispatcher<T>({
-      options: o, capacity: this.#capacity, lease, settler: parts.settler, metrics, iterator: this.#iterator, onDeleted, onError,
+      options: o, capacity: this.#capacity, lease, settler: parts.settler, metrics, iterator: this.#iterator, onDeleted: onDeletedRead, onError,
       owner: {
         settle: (message: Message<unknown>, settlement: Settlement) => { parts.settler.settle(message, settlement); this.#checkIdle(); },
         renew: (message: Message<unknown>) => lease.renewNow([message.id]),

@@ -11,7 +11,8 @@ import type { MetricsRegistry } from '../metrics.js';
 import { defaultRegistry } from '../metrics.js';
 import type { Message } from './message.js';
 import {
-  expectFunction, expectName, expectOptionsObject, expectStreamId, optionalBoolean, optionalInteger,
+  expectFunction, expectName, expectOptionsObject, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods,
+  REGISTRY_METHODS,
 } from '../validate.js';
 
 /** Handles one message; resolve to acknowledge it, throw to retry it (or dead-letter it). */
@@ -108,7 +109,7 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
   if (o.handler !== undefined && o.batchHandler !== undefined) {
     throw new InvalidOptionError('Expected either `handler` or `batchHandler`, got both');
   }
-  const concurrency = optionalInteger('concurrency', o.concurrency, 16, 1, 100_000);
+  const concurrency = optionalInteger('concurrency', o.concurrency, 16, 1);
   const visibilityTimeoutMs = optionalInteger('visibilityTimeoutMs', o.visibilityTimeoutMs, 30_000, 100);
   return {
     stream: expectName('stream', o.stream),
@@ -132,7 +133,7 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
     delayedPollMs: optionalInteger('delayedPollMs', o.delayedPollMs, 100, 10),
     connectTimeoutMs: optionalInteger('connectTimeoutMs', o.connectTimeoutMs, 5_000, 1),
     deadLetterMaxLen: optionalInteger('deadLetterMaxLen', o.deadLetterMaxLen, 100_000, 0),
-    logger: o.logger ?? silentLogger,
-    registry: o.registry ?? defaultRegistry,
+    logger: optionalMethods('logger', o.logger, silentLogger, LOGGER_METHODS),
+    registry: optionalMethods('registry', o.registry, defaultRegistry, REGISTRY_METHODS),
   };
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { Admin } from '../../src/index.js';
+import { Admin, Producer } from '../../src/index.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
-import { dropStream, makeDeadLetters, parseJson, runCli } from './helpers.js';
+import { waitFor } from '../support/poll.js';
+import { dropStream, makeDeadLetters, parseJson, ROOT, runCli } from './helpers.js';
 
 let redis: UsedRedis;
 const streams: string[] = [];
@@ -99,9 +101,40 @@ describe('streamq send and stats', () => {
     assert.match(printed.stdout, /\{"n":2\}/);
     const piped = await runCli(['--url', redis.url, 'consume', s, '--group', 'g', '--name', 'c2', '--count', '1', '--exec', 'cat; echo " <- $STREAMQ_ID"']);
     assert.equal(piped.code, 0, piped.stderr);
-    assert.match(piped.stdout, /"data":\{"n":3\}.* <- \d+-\d+/);
+    assert.match(piped.stdout, /"data":\{"n":3\}[\s\S]* <- \d+-\d+/);
     const pending = parseJson<{ entries: unknown[] }>(await runCli(['--url', redis.url, '--json', 'pending', s, '--group', 'g']));
     assert.deepEqual(pending.entries, []);
+  });
+});
+
+describe('streamq consume and signals', () => {
+  it('SIGINT closes gracefully: in-flight work finishes, exit 0, nothing pending', async () => {
+    const s = stream('cli-sigint');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--url', redis.url, 'consume', s, '--group', 'g', '--name', 'c', '--exec', 'sleep 2; cat >/dev/null'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes('consuming'), { deadlineMs: 20_000, description: 'consumer started' });
+      const admin = new Admin({ redis: redis.url });
+      const producer = new Producer<unknown>({ stream: s, redis: redis.url });
+      try {
+        await producer.send({ slow: true });
+        await waitFor(async () => (await admin.pending(s, 'g')).length === 1, { deadlineMs: 10_000, description: 'message in flight' });
+        child.kill('SIGINT');
+        assert.equal(await exited, 0, stderr);
+        assert.match(stderr, /SIGINT: closing/);
+        assert.deepEqual(await admin.pending(s, 'g'), [], 'the in-flight message finished and was acknowledged');
+      } finally {
+        await producer.close();
+        await admin.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
 

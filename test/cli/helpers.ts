@@ -62,13 +62,13 @@ export function parseJson<T>(result: CliResult): T {
 }
 
 /**
- * Sends `payloads` to `stream` and dead-letters each of them (a consumer in `group` terms every
- * message), then waits until the stream has that many dead letters.
+ * Sends `payloads` to `stream` and dead-letters each of them (a consumer in `group`, started at
+ * `$`, terms every message it gets), then waits until the stream has that many dead letters.
  */
 export async function makeDeadLetters(url: string, stream: string, group: string, payloads: unknown[]): Promise<void> {
   const producer = new Producer<unknown>({ stream, redis: url });
   const admin = new Admin({ redis: url });
-  const consumer = new Consumer<unknown>({ stream, group, redis: url, startAt: '0', handler: (msg) => msg.term('poison (test)') });
+  const consumer = new Consumer<unknown>({ stream, group, redis: url, startAt: '$', handler: (msg) => msg.term('poison (test)') });
   try {
     await consumer.start();
     await producer.sendMany(payloads);

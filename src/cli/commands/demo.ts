@@ -39,6 +39,9 @@ redis-server from PATH on a free port for its lifetime (exit 1 if there is none)
         if (summary.pending !== 0 || summary.deadLetters !== 0) {
           throw new CliError(`demo finished with ${summary.pending} pending and ${summary.deadLetters} dead-lettered messages`);
         }
+      } catch (error) {
+        if (controller.signal.aborted) throw new CliError('interrupted: the demo stopped early');
+        throw error;
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

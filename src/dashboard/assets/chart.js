@@ -47,13 +47,13 @@ export class ThroughputChart {
     ctx.fillStyle = COLORS.text;
     ctx.font = '11px system-ui, sans-serif';
     ctx.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const y = box.bottom - ((box.bottom - box.top) * i) / 4;
+    for (let i = 0; i <= 5; i++) {
+      const y = box.bottom - ((box.bottom - box.top) * i) / 5;
       ctx.beginPath();
       ctx.moveTo(box.left, y);
       ctx.lineTo(box.right, y);
       ctx.stroke();
-      ctx.fillText(formatRate((max * i) / 4), 4, y + 4);
+      ctx.fillText(formatRate((max * i) / 5), 4, y + 4);
     }
     const span = (this.capacity * 2) / 60;
     ctx.fillText(`-${span.toFixed(0)} min`, box.left, box.bottom + 14);

@@ -101,12 +101,12 @@ async function selectGroup(name) {
   await panels.loadPending(false);
 }
 
-/** One poll: the selected stream every time, the list every 5th time. */
+/** One poll: the selected stream every time, the list too (every 5th time when there are many streams). */
 async function tick() {
   if (state.busy) return;
   state.busy = true;
   try {
-    if (state.ticks % 5 === 0) await refreshStreams();
+    if (state.streams.length <= 50 || state.ticks % 5 === 0) await refreshStreams();
     await refreshStream();
     showError(null);
   } catch (error) {

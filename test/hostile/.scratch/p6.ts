@@ -1,0 +1,13 @@
+import { createClient } from 'redis';
+import { Consumer, MetricsRegistry } from '../../../src/index.js';
+import { RedisServer } from '../../support/redis-server.js';
+const server = await RedisServer.start();
+const c = createClient({ url: server.url }); c.on('error', () => undefined); await c.connect();
+const size = 8 * 1024 * 1024;
+for (let i = 0; i < 3; i++) await c.sendCommand(['XADD', 's', '*', 'blob', 'y'.repeat(size)]);
+const seen: string[] = [];
+const cons = new Consumer({ stream: 's', group: 'g', redis: server.url, visibilityTimeoutMs: 500, reclaimIntervalMs: 100, blockMs: 100, registry: new MetricsRegistry(), handler: (m) => { seen.push(m.id + ' d=' + m.deliveries + ' t=' + Date.now() % 100000); } });
+await cons.start();
+await new Promise((r) => setTimeout(r, 4000));
+console.log(seen, cons.metricsSnapshot().reclaimed, cons.metricsSnapshot().acked);
+await cons.close(); await c.close(); await server.stop();

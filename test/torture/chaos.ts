@@ -1,0 +1,145 @@
+/**
+ * The chaos loop of a torture run. Faults are planned on progress (so every run, short or long,
+ * gets them while messages flow) and consumer kills also come on a timer:
+ *
+ * - consumer SIGKILL (then a replacement at once; every other one reuses the killed name, so it
+ *   re-reads its own pending entries first), every few seconds and at least `minConsumerKills`;
+ * - Redis SIGKILL, a pause, then a restart on the same port and data directory (AOF, fsync always),
+ *   sometimes with a consumer killed while Redis is down;
+ * - every proxied connection cut at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisServer } from '../support/redis-server.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
+import type { TortureConfig } from './config.js';
+import type { Fleet } from './fleet.js';
+import type { Monitor } from './monitor.js';
+import { prng } from './protocol.js';
+
+/** One fault that was injected. */
+export interface FaultRecord {
+  kind: 'consumer-kill' | 'redis-kill' | 'cut';
+  /** When it started and ended (ms since the epoch). */
+  at: number;
+  endAt: number;
+  detail: string;
+}
+
+/** One consumer SIGKILL and the entries the killed consumer held at that moment (null: unknown, Redis was down). */
+export interface KillRecord {
+  instance: number;
+  name: string;
+  at: number;
+  held: string[] | null;
+  replacementReusedName: boolean;
+}
+
+type Planned = { at: number; kind: 'redis-kill' | 'cut' | 'consumer-kill'; fired: boolean };
+
+/** What the chaos loop acts on. */
+export interface ChaosContext {
+  config: TortureConfig;
+  server: RedisServer;
+  proxy: TcpProxy;
+  fleet: Fleet;
+  monitor: Monitor;
+  stream: string;
+  group: string;
+  /** 0 … 1: how far the run is (sends and handled messages). */
+  progress(): number;
+  log(line: string): void;
+}
+
+/** Plans and injects the faults. */
+export class Chaos {
+  readonly faults: FaultRecord[] = [];
+  readonly kills: KillRecord[] = [];
+  readonly #c: ChaosContext;
+  readonly #random: () => number;
+  readonly #plan: Planned[] = [];
+  #killsSinceReuse = 0;
+
+  constructor(context: ChaosContext) {
+    this.#c = context;
+    const { redisKills, cuts, minConsumerKills, seed } = context.config;
+    this.#random = prng(seed + 1);
+    for (let i = 0; i < redisKills; i++) this.#plan.push({ at: (i + 1) / (redisKills + 1), kind: 'redis-kill', fired: false });
+    for (let i = 0; i < cuts; i++) this.#plan.push({ at: (i + 0.5) / cuts, kind: 'cut', fired: false });
+    for (let i = 0; i < minConsumerKills; i++) this.#plan.push({ at: (i + 0.3) / minConsumerKills, kind: 'consumer-kill', fired: false });
+    this.#plan.sort((a, b) => a.at - b.at);
+  }
+
+  /** Counts of each kind of fault injected. */
+  count(kind: FaultRecord['kind']): number {
+    return this.faults.filter((f) => f.kind === kind).length;
+  }
+
+  /** Injects faults until `done()`, then whatever planned fault has not fired yet (the minimums always hold). */
+  async run(done: () => boolean): Promise<void> {
+    const every = this.#c.config.consumerKillEveryMs;
+    const nextTimedKill = (): number => Date.now() + every * (0.5 + this.#random());
+    let timedKillAt = nextTimedKill();
+    while (!done()) {
+      const progress = this.#c.progress();
+      const due = this.#plan.find((p) => !p.fired && p.at <= progress);
+      if (due) {
+        due.fired = true;
+        await this.#fire(due.kind);
+      } else if (every > 0 && Date.now() >= timedKillAt) {
+        await this.#killConsumer();
+        timedKillAt = nextTimedKill();
+      } else {
+        await sleep(50);
+      }
+    }
+    for (const planned of this.#plan.filter((p) => !p.fired)) {
+      planned.fired = true;
+      await this.#fire(planned.kind);
+    }
+  }
+
+  async #fire(kind: Planned['kind']): Promise<void> {
+    if (kind === 'redis-kill') await this.#killRedis();
+    else if (kind === 'cut') this.#cut();
+    else await this.#killConsumer();
+  }
+
+  #cut(): void {
+    const at = Date.now();
+    const cut = this.#c.proxy.cutAll();
+    this.faults.push({ kind: 'cut', at, endAt: at, detail: `${cut} connections` });
+    this.#c.log(`chaos: cut ${cut} connections`);
+  }
+
+  async #killRedis(): Promise<void> {
+    const { server, config } = this.#c;
+    const at = Date.now();
+    await server.kill();
+    const [min, max] = config.redisDowntimeMs;
+    const downtime = min + (max - min) * this.#random();
+    this.#c.log(`chaos: Redis SIGKILLed (pid gone), restarting in ${Math.round(downtime)} ms`);
+    if (this.#random() < 0.5) await this.#killConsumer(true);
+    await sleep(Math.max(0, at + downtime - Date.now()));
+    await server.restart();
+    const endAt = Date.now();
+    this.faults.push({ kind: 'redis-kill', at, endAt, detail: `down ${endAt - at} ms` });
+    this.#c.log(`chaos: Redis back after ${endAt - at} ms (pid ${server.pid})`);
+  }
+
+  async #killConsumer(redisDown = false): Promise<void> {
+    const { fleet, monitor, stream, group } = this.#c;
+    const alive = fleet.alive();
+    if (alive.length === 0) return;
+    const victim = alive[Math.floor(this.#random() * alive.length)] as (typeof alive)[number];
+    const at = await fleet.kill(victim);
+    let held: string[] | null = null;
+    if (!redisDown) held = await monitor.pendingOf(stream, group, victim.name).catch(() => null);
+    // Every other replacement takes the killed consumer's name (and so re-reads its pending entries
+    // first); never while Redis is down, when what it held cannot be recorded first.
+    const reuse = held !== null && this.#killsSinceReuse++ % 2 === 1;
+    const replacement = fleet.spawn(reuse ? victim.name : undefined);
+    this.kills.push({ instance: victim.instance, name: victim.name, at, held, replacementReusedName: reuse });
+    this.faults.push({ kind: 'consumer-kill', at, endAt: Date.now(), detail: `${victim.name}#${victim.instance} holding ${held?.length ?? '?'} → ${replacement.name}#${replacement.instance}` });
+    this.#c.log(`chaos: SIGKILLed consumer ${victim.name}#${victim.instance} (held ${held?.length ?? '?'} entries), started ${replacement.name}#${replacement.instance}`);
+  }
+}

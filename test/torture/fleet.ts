@@ -1,0 +1,171 @@
+/**
+ * The consumer processes of a torture run: spawn (`node --import tsx test/torture/worker.ts`),
+ * SIGKILL, replace, close gracefully, and the latest figures each one reported over IPC.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CounterValues } from '../../src/index.js';
+import type { ParentMessage, WorkerInit, WorkerMessage } from './protocol.js';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+type Stats = Extract<WorkerMessage, { type: 'stats' }>;
+
+/** One consumer process (an instance; a replacement may reuse a killed instance's consumer name). */
+export interface WorkerHandle {
+  readonly instance: number;
+  readonly name: string;
+  readonly ledger: string;
+  readonly child: ChildProcess;
+  readonly spawnedAt: number;
+  ready: boolean;
+  killedAt: number | undefined;
+  exited: Promise<void>;
+  hasExited: boolean;
+  stats: Stats | undefined;
+  /** Handled lines in the ledger of a killed instance (its last IPC report may be stale). */
+  finalHandled: number | undefined;
+}
+
+/** Shared parameters of every worker (the name and ledger are per instance). */
+export type WorkerBase = Omit<WorkerInit, 'name' | 'ledger'>;
+
+/** Starts, kills and closes the consumer processes. */
+export class Fleet {
+  readonly #dir: string;
+  readonly #base: WorkerBase;
+  readonly #handles: WorkerHandle[] = [];
+  #nextName = 1;
+
+  constructor(dir: string, base: WorkerBase) {
+    this.#dir = dir;
+    this.#base = base;
+  }
+
+  /** Every instance ever started. */
+  get all(): readonly WorkerHandle[] {
+    return this.#handles;
+  }
+
+  /** Instances not killed and not exited. */
+  alive(): WorkerHandle[] {
+    return this.#handles.filter((h) => h.killedAt === undefined && !h.hasExited);
+  }
+
+  /** Starts a worker; `name` reuses a consumer name (of a killed instance), else a new one. */
+  spawn(name = `c${this.#nextName++}`): WorkerHandle {
+    const instance = this.#handles.length + 1;
+    const ledger = join(this.#dir, `ledger-${instance}.txt`);
+    const init: WorkerInit = { ...this.#base, name, ledger };
+    const stderr = openSync(join(this.#dir, `worker-${instance}.log`), 'a');
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT; // the worker is not a test file
+    let child: ChildProcess;
+    try {
+      child = fork(WORKER, [Buffer.from(JSON.stringify(init)).toString('base64')], {
+        cwd: PACKAGE_ROOT, execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', stderr, 'ipc'],
+      });
+    } finally {
+      closeSync(stderr);
+    }
+    const handle: WorkerHandle = {
+      instance, name, ledger, child, spawnedAt: Date.now(), ready: false, killedAt: undefined, hasExited: false, stats: undefined, finalHandled: undefined,
+      exited: new Promise<void>((resolve) => child.once('exit', () => { handle.hasExited = true; resolve(); })),
+    };
+    child.on('error', () => undefined);
+    child.on('message', (raw) => {
+      const message = raw as WorkerMessage;
+      if (message.type === 'ready') handle.ready = true;
+      else if (message.type === 'stats') handle.stats = message;
+    });
+    this.#handles.push(handle);
+    return handle;
+  }
+
+  /** SIGKILLs an instance and resolves once it has exited; returns the kill time. */
+  async kill(handle: WorkerHandle): Promise<number> {
+    handle.killedAt = Date.now();
+    handle.child.kill('SIGKILL');
+    await handle.exited;
+    handle.finalHandled = countHandled(handle.ledger);
+    return handle.killedAt;
+  }
+
+  /** Resolves when every given instance said ready (or exited), or after `timeoutMs`. */
+  async waitReady(handles: readonly WorkerHandle[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (handles.every((h) => h.ready || h.hasExited)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }
+
+  /** Asks every live instance to close gracefully; SIGKILLs those that have not exited after `timeoutMs`. */
+  async closeAll(timeoutMs: number): Promise<void> {
+    const alive = this.alive();
+    for (const handle of alive) {
+      if (handle.child.connected) handle.child.send({ type: 'close' } satisfies ParentMessage);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(alive.map((h) => h.exited)),
+      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    await this.killAll();
+  }
+
+  /** SIGKILLs whatever still runs (cleanup). */
+  async killAll(): Promise<void> {
+    const running = this.#handles.filter((h) => !h.hasExited);
+    for (const handle of running) handle.child.kill('SIGKILL');
+    await Promise.all(running.map((h) => h.exited));
+  }
+
+  /** Handler successes reported so far by every instance (duplicates included; a killed one's last report). */
+  handledApprox(): number {
+    return this.#handles.reduce((sum, h) => sum + (h.finalHandled ?? h.stats?.handled ?? 0), 0);
+  }
+
+  /** Sums of the library's consumer counters over every instance (as last reported). */
+  counters(): CounterValues {
+    const total: CounterValues = { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0 };
+    for (const h of this.#handles) {
+      const c = h.stats?.counters;
+      if (c === undefined) continue;
+      for (const key of Object.keys(total) as (keyof CounterValues)[]) total[key] += c[key];
+    }
+    return total;
+  }
+
+  /** Error events by code, over every instance. */
+  errors(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const h of this.#handles) {
+      for (const [code, count] of Object.entries(h.stats?.errors ?? {})) total[code] = (total[code] ?? 0) + count;
+    }
+    return total;
+  }
+
+  /** Warning events over every instance. */
+  warnings(): number {
+    return this.#handles.reduce((sum, h) => sum + (h.stats?.warnings ?? 0), 0);
+  }
+}
+
+/** Lines starting with `H ` in a ledger file (0 when it does not exist). */
+function countHandled(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch {
+    return 0;
+  }
+  let count = text.startsWith('H ') ? 1 : 0;
+  for (let i = text.indexOf('\nH '); i !== -1; i = text.indexOf('\nH ', i + 1)) count++;
+  return count;
+}

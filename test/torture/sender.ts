@@ -1,0 +1,72 @@
+/**
+ * The producer side of a torture run: every payload is sent with `Producer.send` (through the
+ * fault proxy), `sendConcurrency` at a time, and retried until Redis acknowledges it. A failed
+ * send whose command may have reached Redis (the connection dropped before the reply) may still
+ * have been added: the stream can then hold the message twice — producer-side duplicates, counted
+ * from the stream itself at the end. Flow control keeps sent-but-not-handled under `backlog`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionError, type Producer } from '../../src/index.js';
+import type { TorturePayload } from './protocol.js';
+
+/** What sending took. */
+export interface SendStats {
+  /** Messages acknowledged by Redis. */
+  sent: number;
+  /** Failed attempts, each retried. */
+  failedAttempts: number;
+  /** Failed attempts whose command may have reached Redis (connection errors): the possible source of producer-side duplicates. */
+  uncertainAttempts: number;
+  /** Failed attempts by error code. */
+  errors: Record<string, number>;
+  /** The most attempts one message needed. */
+  maxAttempts: number;
+  /** The acknowledged entry ID of each message number. */
+  ids: (string | undefined)[];
+  /** When the last message was acknowledged. */
+  finishedAt: number;
+}
+
+/** Empty figures for `count` messages (filled in live by {@link sendAll}). */
+export function newSendStats(count: number): SendStats {
+  return { sent: 0, failedAttempts: 0, uncertainAttempts: 0, errors: {}, maxAttempts: 0, ids: new Array<string | undefined>(count), finishedAt: 0 };
+}
+
+/**
+ * Sends every payload, retrying each until acknowledged, and fills `stats` as it goes;
+ * `mayContinue` is polled before each send (flow control).
+ */
+export async function sendAll(
+  producer: Producer<TorturePayload>,
+  payloads: readonly TorturePayload[],
+  stats: SendStats,
+  options: { concurrency: number; mayContinue: () => boolean; onError?: (error: Error) => void },
+): Promise<SendStats> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < payloads.length) {
+      while (!options.mayContinue()) await sleep(10);
+      const payload = payloads[next++] as TorturePayload;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          stats.ids[payload.n] = await producer.send(payload);
+          stats.sent++;
+          stats.maxAttempts = Math.max(stats.maxAttempts, attempt);
+          break;
+        } catch (error) {
+          const err = error as Error & { code?: string; retriable?: boolean };
+          stats.failedAttempts++;
+          if (err instanceof ConnectionError) stats.uncertainAttempts++;
+          const code = err.code ?? err.name;
+          stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+          options.onError?.(err);
+          if (code === 'ERR_STREAMQ_ENCODE' || code === 'ERR_STREAMQ_PAYLOAD_TOO_LARGE' || code === 'ERR_STREAMQ_CLOSED') throw err;
+          await sleep(Math.min(500, 20 * attempt));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  stats.finishedAt = Date.now();
+  return stats;
+}
