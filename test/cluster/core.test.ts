@@ -75,6 +75,16 @@ describe('connection forms', () => {
     const admin = track(new Admin({ redis: url }));
     assert.equal((await admin.stats(stream)).length, 3);
     assert.ok((await admin.listStreams()).includes(stream), 'listStreams scans every master');
+    // The application's own (RESP3) cluster client for a consumer and an admin too.
+    const got: string[] = [];
+    const consumer = track(new Consumer<{ via: string }>(consumerOptions({ stream, group: 'g', redis: client, handler: (msg) => { got.push(msg.data.via); } })));
+    await consumer.start();
+    await waitFor(() => got.length === 3, { deadlineMs: 10_000, description: '3 messages through the existing client' });
+    const ownAdmin = new Admin({ redis: client });
+    await waitFor(async () => (await pendingOf(ownAdmin, stream, 'g')) === 0, { deadlineMs: 10_000, description: 'pending 0' });
+    assert.deepEqual((await ownAdmin.consumers(stream, 'g')).map((c) => c.name), [consumer.name]);
+    await ownAdmin.close();
+    await consumer.close();
     assert.ok(client.isOpen, 'a client passed in stays open');
   });
 });

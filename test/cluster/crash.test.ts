@@ -3,6 +3,10 @@
  * them (its handlers never finish); two consumers in this process then handle everything. Zero
  * lost (every sent message handled), zero pending.
  *
+ * Then the same for an ordered partitioned member: SIGKILLed holding one entry per partition, its
+ * leases expire, the survivor takes the partitions over and handles the held entries first: order
+ * per key holds across the crash.
+ *
  * The child is this same file, run with STREAMQ_CRASH_CHILD set.
  */
 import assert from 'node:assert/strict';
@@ -11,15 +15,29 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Admin, Consumer, fixedBackoff, MetricsRegistry, Producer } from '../../src/index.js';
+import { PartitionedConsumer, PartitionedProducer } from '../../src/partitioned.js';
 import { LocalCluster } from '../support/cluster.js';
 import { waitFor } from '../support/poll.js';
 import { uniqueName } from '../support/redis-server.js';
 
-interface ChildConfig { rootNodes: { url: string }[]; stream: string; group: string }
+interface ChildConfig { rootNodes: { url: string }[]; stream: string; group: string; ordered?: { partitions: number } }
 
 /** Child mode: consume with handlers that never finish, report what is held, wait to be killed. */
 async function runChild(config: ChildConfig): Promise<void> {
   const held = new Set<string>();
+  if (config.ordered) {
+    const member = new PartitionedConsumer<{ key: string; seq: number }>({
+      stream: config.stream, partitions: config.ordered.partitions, group: config.group, name: 'doomed-member', ordered: true,
+      leaseTtlMs: 1_500, redis: { rootNodes: config.rootNodes }, blockMs: 200, registry: new MetricsRegistry(),
+      handler: (msg) => {
+        held.add(`${msg.stream}/${msg.id}`); // IDs of different partitions may be equal
+        process.stdout.write(`held ${held.size}\n`);
+        return new Promise<void>(() => undefined);
+      },
+    });
+    await member.start();
+    await new Promise<void>(() => undefined);
+  }
   const consumer = new Consumer<{ n: number }>({
     stream: config.stream, group: config.group, name: 'doomed', redis: { rootNodes: config.rootNodes },
     concurrency: 25, prefetch: 0, visibilityTimeoutMs: 1500, blockMs: 200, registry: new MetricsRegistry(),
@@ -90,6 +108,49 @@ if (process.env.STREAMQ_CRASH_CHILD) {
         assert.equal((await admin.pending(stream, group)).length, 0);
       } finally {
         await Promise.all(survivors.map((c) => c.close({ timeoutMs: 5_000 })));
+        await producer.close();
+        await admin.close();
+      }
+    });
+
+    it('keeps order per key when an ordered member is SIGKILLed holding entries', async () => {
+      const stream = uniqueName('ordered-crash');
+      const group = 'g';
+      const partitions = 4;
+      const keys = Array.from({ length: 8 }, (_u, i) => `key-${i}`);
+      const perKey = 30;
+      const redis = { rootNodes: cluster.rootNodes() };
+      const producer = new PartitionedProducer<{ key: string; seq: number }>({ stream, partitions, redis, registry: new MetricsRegistry() });
+      const admin = new Admin({ redis });
+      let survivor: PartitionedConsumer<{ key: string; seq: number }> | undefined;
+      try {
+        for (let seq = 0; seq < perKey; seq++) await producer.sendMany(keys.map((key) => ({ key, seq })), { key: (item) => item.key });
+        let output = '';
+        child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+          env: { ...process.env, STREAMQ_CRASH_CHILD: JSON.stringify({ rootNodes: redis.rootNodes, stream, group, ordered: { partitions } } satisfies ChildConfig) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+        await waitFor(() => new RegExp(`held ${partitions}\n`).test(output), { deadlineMs: 30_000, description: 'the child to hold one entry per partition' });
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+
+        const done = new Map<string, number[]>(keys.map((k) => [k, []]));
+        survivor = new PartitionedConsumer<{ key: string; seq: number }>({
+          stream, partitions, group, name: 'survivor', ordered: true, leaseTtlMs: 1_500, redis, blockMs: 200, registry: new MetricsRegistry(),
+          handler: (msg) => { done.get(msg.data.key)?.push(msg.data.seq); },
+        });
+        await survivor.start();
+        const total = keys.length * perKey;
+        await waitFor(() => [...done.values()].reduce((sum, list) => sum + list.length, 0) >= total, { deadlineMs: 30_000, description: `all ${total} handled by the survivor` });
+        for (const key of keys) assert.deepEqual(done.get(key), Array.from({ length: perKey }, (_u, i) => i), `order of ${key}`);
+        assert.deepEqual(survivor.ownedPartitions(), [0, 1, 2, 3]);
+        let pending = 0;
+        for (const partitionStream of producer.streams) pending += (await admin.pending(partitionStream, group)).length;
+        assert.equal(pending, 0);
+      } finally {
+        await survivor?.close({ timeoutMs: 5_000 });
         await producer.close();
         await admin.close();
       }

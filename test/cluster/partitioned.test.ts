@@ -109,7 +109,6 @@ describe('ordered mode', () => {
     const byMember = new Map<string, number>();
     const failedOnce = new Set<string>();
     const events: (PartitionEvent & { member: string })[] = [];
-    let running = 0;
     let maxRunningPerPartition = 0;
     const runningByPartition = new Map<string, number>();
 
@@ -122,7 +121,6 @@ describe('ordered mode', () => {
           const partition = msg.stream;
           runningByPartition.set(partition, (runningByPartition.get(partition) ?? 0) + 1);
           maxRunningPerPartition = Math.max(maxRunningPerPartition, runningByPartition.get(partition) ?? 0);
-          running++;
           try {
             await pause(8); // some work, so that handovers happen mid-stream
             if (msg.data.seq % 13 === 5 && !failedOnce.has(id)) {
@@ -132,7 +130,6 @@ describe('ordered mode', () => {
             done.get(msg.data.key)?.push(msg.data.seq);
             byMember.set(name, (byMember.get(name) ?? 0) + 1);
           } finally {
-            running--;
             runningByPartition.set(partition, (runningByPartition.get(partition) ?? 1) - 1);
           }
         },

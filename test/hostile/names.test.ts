@@ -17,6 +17,9 @@ const STREAM_NAMES = [
 ];
 const GROUP_NAMES = ['g {x}', 'gruppe ä', '組', '{}', 'g}', '  '];
 
+/** Names may not hold control characters (the library refuses them): C0 controls and DEL. */
+const hasNoControlCharacters = (name: string): boolean => [...name].every((ch) => (ch.codePointAt(0) as number) > 0x1f && ch !== '\u007f');
+
 let redis: UsedRedis;
 let client: RawClient;
 
@@ -73,7 +76,7 @@ describe('stream and group names with braces, spaces and unicode', () => {
   });
 
   it('put every auxiliary key in the stream\'s cluster slot, as CLUSTER KEYSLOT computes it', { timeout: 60_000 }, async () => {
-    const names = [...STREAM_NAMES, ...fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)), { numRuns: 300, seed: 7 })];
+    const names = [...STREAM_NAMES, ...fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }).filter(hasNoControlCharacters), { numRuns: 300, seed: 7 })];
     const server = await RedisServer.start({ cluster: true });
     const probe = await rawClient(server.url);
     try {

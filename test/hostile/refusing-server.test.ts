@@ -43,10 +43,27 @@ describe('Redis at maxmemory (OOM)', () => {
       assert.equal(refusal.redisCode, 'OOM');
       assert.equal(refusal.code, 'ERR_STREAMQ_REDIS');
       assert.match(refusal.message, /^Redis refused XADD: OOM command not allowed when used memory > 'maxmemory'/);
-      for (let i = 0; i < 5; i++) await assert.rejects(producer.send({ i: -1, big: 'small' }), (e: RedisCommandError) => e.redisCode === 'OOM');
-      await assert.rejects(producer.sendMany(Array.from({ length: 50 }, (_, i) => ({ i, big: 'b' }))), (e: RedisCommandError) => e.redisCode === 'OOM' && /OOM/.test(e.message));
+      // Near the limit Redis may accept or refuse each further send (memory use moves): either way,
+      // what resolved is in the stream, what was refused is not, and every refusal says OOM.
+      const accepted = [...ids];
+      let refused = 1;
+      for (let i = 0; i < 20; i++) {
+        await producer.send({ i: -1, big: BIG }).then((id) => accepted.push(id), (e: RedisCommandError) => {
+          assert.equal(e.redisCode, 'OOM', String(e));
+          refused++;
+        });
+      }
+      const before = Number(await cmd(client, 'XLEN', stream));
+      const batch = await producer.sendMany(Array.from({ length: 50 }, (_, i) => ({ i, big: BIG }))).catch((e: RedisCommandError) => e);
+      if (batch instanceof Error) {
+        assert.ok(batch instanceof RedisCommandError && batch.redisCode === 'OOM' && /OOM/.test(batch.message), String(batch));
+        assert.equal(Number(await cmd(client, 'XLEN', stream)), before, 'a refused batch added nothing');
+      } else {
+        accepted.push(...batch);
+      }
       const stored = await cmd<[string, string[]][]>(client, 'XRANGE', stream, '-', '+');
-      assert.deepEqual(stored.map(([id]) => id), ids, 'exactly the acknowledged sends, in order: nothing dropped, nothing half-added');
+      assert.deepEqual(stored.map(([id]) => id), accepted, 'exactly the acknowledged sends, in order: nothing dropped, nothing half-added');
+      assert.ok(refused >= 1);
       // Memory freed: sending works again.
       await cmd(client, 'XTRIM', stream, 'MAXLEN', '0');
       assert.match(await producer.send({ i: 0, big: 'again' }), /^\d+-\d+$/);
@@ -167,7 +184,9 @@ describe('authentication', () => {
 
   it('a missing or wrong password: an AuthenticationError naming authentication, never the password, no retry loop', async () => {
     const server = await RedisServer.start({ password: PASSWORD });
-    await cmd(await rawClient(server.url).then(async (c) => { await cmd(c, 'ACL', 'SETUSER', 'alice', 'on', `>${PASSWORD}`, '~*', '+@all'); return c; }), 'PING');
+    const admin0 = await rawClient(server.url);
+    await cmd(admin0, 'ACL', 'SETUSER', 'alice', 'on', `>${PASSWORD}`, '~*', '+@all');
+    await admin0.close();
     const base = `127.0.0.1:${server.port}`;
     const options: [string, RedisOption][] = [
       ['no password (URL)', `redis://${base}`],
@@ -209,29 +228,26 @@ describe('authentication', () => {
     }
   });
 
-  it('a malformed URL holding a password: the error never contains it', async () => {
-    // '/' and '#' must be percent-encoded in a URL's userinfo; here they are not.
-    const secret = 'pa/ss#word-9xQ';
-    const producer = new Producer({ stream: 's', redis: `redis://:${secret}@127.0.0.1:1`, connectTimeoutMs: 1_000, registry: new MetricsRegistry() });
-    try {
-      const failure = await producer.send(1).then(() => undefined, (e: unknown) => e);
-      assert.ok(failure instanceof Error);
-      for (const text of [inspect(failure, { depth: Infinity }), (failure as Error).message]) assert.ok(!text.includes(secret) && !text.includes('ss#word'), text);
-    } finally {
-      await producer.close();
-    }
-  });
-
-  // Library issue (minor, reported): node-redis's URL parser throws a bare TypeError ("Invalid
-  // pathname") that streamq passes through; it is not a StreamqError and does not say the URL is bad.
-  it('a malformed URL gives a StreamqError that says the URL is invalid', { todo: 'library issue: a malformed URL surfaces as a bare TypeError "Invalid pathname"' }, async () => {
-    const producer = new Producer({ stream: 's', redis: 'redis://:pa/ss#word@127.0.0.1:1', connectTimeoutMs: 1_000, registry: new MetricsRegistry() });
-    try {
-      await assert.rejects(producer.send(1), (e: Error) => e instanceof StreamqError && /url/i.test(e.message));
-    } finally {
-      await producer.close();
-    }
-  });
+  // Library bug (reported): a URL that does not parse (a password holding an unencoded '/' or '#')
+  // makes node-redis throw a bare TypeError that streamq passes through: not a StreamqError, and
+  // Node's ERR_INVALID_URL carries the whole URL — password included — in its `input` property,
+  // which any logger that prints the error object writes out.
+  it('a malformed URL holding a password: a StreamqError saying the URL is invalid, never containing the password',
+    { todo: 'library bug: a malformed URL surfaces as a bare TypeError whose `input` holds the password' }, async () => {
+      for (const secret of ['pa/ss#word-9xQ', 'pa/ss-word-9xQ']) {
+        const producer = new Producer({ stream: 's', redis: `redis://:${secret}@127.0.0.1:1`, connectTimeoutMs: 1_000, registry: new MetricsRegistry() });
+        try {
+          const failure = await producer.send(1).then(() => undefined, (e: unknown) => e);
+          assert.ok(failure instanceof Error);
+          for (const text of [inspect(failure, { depth: Infinity, showHidden: true }), failure.message, failure.stack ?? '']) {
+            assert.ok(!text.includes(secret), `the error contains the password: ${text.slice(0, 200)}`);
+          }
+          assert.ok(failure instanceof StreamqError && /url/i.test(failure.message), `a StreamqError about the URL: ${String(failure)}`);
+        } finally {
+          await producer.close();
+        }
+      }
+    });
 });
 
 describe('a server that is not Redis', () => {

@@ -78,7 +78,7 @@ describe('retries', () => {
       await Promise.all(consumers.map((c) => c.start()));
       const id = await producer.send('x');
       await waitFor(async () => attempts.length === 2 && (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 6000, description: 'the retry' });
-      const [first, second] = attempts as [Attempt, Attempt];
+      const [first, second] = attempts as unknown as [Attempt, Attempt];
       assert.equal(second.id, id);
       assert.equal(second.deliveries, 2);
       assert.ok(second.at - first.at >= BACKOFF_MS - 15, `retried after ${second.at - first.at} ms`);

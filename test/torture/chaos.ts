@@ -120,7 +120,7 @@ export class Chaos {
     this.#c.log(`chaos: Redis SIGKILLed (pid gone), restarting in ${Math.round(downtime)} ms`);
     if (this.#random() < 0.5) await this.#killConsumer(true);
     await sleep(Math.max(0, at + downtime - Date.now()));
-    await server.restart();
+    await restartRedis(server, this.#c.log);
     const endAt = Date.now();
     this.faults.push({ kind: 'redis-kill', at, endAt, detail: `down ${endAt - at} ms` });
     this.#c.log(`chaos: Redis back after ${endAt - at} ms (pid ${server.pid})`);
@@ -128,7 +128,8 @@ export class Chaos {
 
   async #killConsumer(redisDown = false): Promise<void> {
     const { fleet, monitor, stream, group } = this.#c;
-    const alive = fleet.alive();
+    // A process still booting holds nothing yet: prefer one that is consuming.
+    const alive = fleet.alive().filter((h) => h.ready).length > 0 ? fleet.alive().filter((h) => h.ready) : fleet.alive();
     if (alive.length === 0) return;
     const victim = alive[Math.floor(this.#random() * alive.length)] as (typeof alive)[number];
     const at = await fleet.kill(victim);
@@ -141,5 +142,22 @@ export class Chaos {
     this.kills.push({ instance: victim.instance, name: victim.name, at, held, replacementReusedName: reuse });
     this.faults.push({ kind: 'consumer-kill', at, endAt: Date.now(), detail: `${victim.name}#${victim.instance} holding ${held?.length ?? '?'} → ${replacement.name}#${replacement.instance}` });
     this.#c.log(`chaos: SIGKILLed consumer ${victim.name}#${victim.instance} (held ${held?.length ?? '?'} entries), started ${replacement.name}#${replacement.instance}`);
+  }
+}
+
+/**
+ * Restarts Redis on its port and data directory. The support helper gives loading 10 s; on a busy
+ * machine replaying the AOF can take longer, so a failed start is retried (the run keeps the AOF
+ * compact with frequent rewrites, so this is rare).
+ */
+async function restartRedis(server: RedisServer, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.restart();
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      log(`chaos: Redis restart attempt ${attempt} failed (${(error as Error).message.split('\n')[0]}); retrying`);
+    }
   }
 }

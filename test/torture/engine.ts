@@ -31,6 +31,8 @@ export interface TortureReport extends Verdict {
   consumerErrors: Record<string, number>;
   consumerWarnings: number;
   consumerProcesses: number;
+  /** Consumer processes that exited on their own (crashes): must be none. */
+  unexpectedExits: Fleet['unexpectedExits'];
   adminStats: { deadLetters: number; pending: number };
   /** From the first send until every message was settled. */
   wallMs: number;
@@ -44,7 +46,11 @@ export async function runTorture(config: TortureConfig, log: (line: string) => v
   const startedAt = Date.now();
   const runDir = await mkdtemp(join(tmpdir(), 'streamq-torture-'));
   const stamp = (line: string): void => log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-  const server = await RedisServer.start({ appendOnly: true, appendFsync: 'always', dir: join(runDir, 'redis') });
+  // Frequent AOF rewrites keep the file compact (an RDB preamble plus a short tail), so a restart
+  // reloads in well under the support helper's 10 s even late in a long run.
+  const server = await RedisServer.start({
+    appendOnly: true, appendFsync: 'always', dir: join(runDir, 'redis'), extraArgs: ['--auto-aof-rewrite-min-size', '8mb'],
+  });
   let proxy: TcpProxy | undefined;
   let monitor: Monitor | undefined;
   let producer: Producer<TorturePayload> | undefined;
@@ -102,9 +108,11 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
   const stats = newSendStats(config.n);
   const sendStart = Date.now();
   let sendingOver = false;
+  let chaosError: Error | undefined;
   const sending = sendAll(producer, payloads, stats, {
     concurrency: config.sendConcurrency,
     mayContinue: () => stats.sent - fleet.handledApprox() < config.backlog,
+    abort: () => (chaosError ? new Error(`torture run aborted: fault injection failed: ${chaosError.message}`) : undefined),
   }).finally(() => { sendingOver = true; });
   sending.catch(() => undefined);
 
@@ -124,8 +132,10 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
     stamp(`sent ${stats.sent}/${config.n}, handled ≈${fleet.handledApprox()}/${expectedHandled}, consumers alive ${fleet.alive().length}, send retries ${stats.failedAttempts}`);
   }, config.verbose ? 5_000 : 1 << 30);
   try {
-    const chaosOver = chaos.run(() => sendingOver && (groupSettled || Date.now() > stats.finishedAt + config.settleTimeoutMs / 2));
+    const chaosOver = chaos.run(() => sendingOver && (groupSettled || chaosError !== undefined || Date.now() > stats.finishedAt + config.settleTimeoutMs / 2))
+      .catch((error: Error) => { chaosError = error; stamp(`chaos failed: ${error.message}`); });
     await sending;
+    if (chaosError) throw new Error(`torture run aborted: fault injection failed: ${chaosError.message}`);
     stamp(`all ${config.n} messages sent in ${((stats.finishedAt - sendStart) / 1000).toFixed(1)} s`);
     await chaosOver;
     stamp('chaos over; waiting for every message to settle');
@@ -156,10 +166,12 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
         cutConnections: chaos.faults.filter((f) => f.kind === 'cut').reduce((sum, f) => sum + Number.parseInt(f.detail, 10), 0),
       },
       counters: fleet.counters(), consumerErrors: fleet.errors(), consumerWarnings: fleet.warnings(), consumerProcesses: fleet.all.length,
+      unexpectedExits: fleet.unexpectedExits,
       adminStats: { deadLetters: adminStats.deadLetters, pending: adminStats.groups.find((g) => g.name === group)?.pending ?? -1 },
       wallMs: settledAt - sendStart, totalMs: 0, runDir: '',
     };
     result.failures = failuresOf(result, config);
+    if (chaosError) result.failures.push(`fault injection failed: ${(chaosError as Error).message}`);
     result.ok = result.failures.length === 0;
     return result;
   } finally {
@@ -192,6 +204,7 @@ function failuresOf(r: TortureReport, config: TortureConfig): string[] {
   if (r.adminStats.deadLetters !== r.deadLetters) failures.push(`Admin.stats says ${r.adminStats.deadLetters} dead letters, the stream holds ${r.deadLetters}`);
   if (r.adminStats.pending !== r.pendingLeft) failures.push(`Admin.stats says ${r.adminStats.pending} pending, XINFO says ${r.pendingLeft}`);
   if (r.redelivery.notRedelivered > 0) failures.push(`${r.redelivery.notRedelivered} entries held by killed consumers were never delivered again`);
+  for (const exit of r.unexpectedExits) failures.push(`consumer ${exit.name}#${exit.instance} exited on its own (code ${exit.code}, signal ${exit.signal}):\n${exit.log}`);
   if (r.faults.redisKills < config.redisKills) failures.push(`only ${r.faults.redisKills} of ${config.redisKills} Redis kills happened`);
   if (r.faults.cuts < config.cuts) failures.push(`only ${r.faults.cuts} of ${config.cuts} connection cuts happened`);
   if (r.faults.consumerKills < config.minConsumerKills) failures.push(`only ${r.faults.consumerKills} of ${config.minConsumerKills} consumer kills happened`);

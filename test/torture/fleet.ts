@@ -33,12 +33,24 @@ export interface WorkerHandle {
 /** Shared parameters of every worker (the name and ledger are per instance). */
 export type WorkerBase = Omit<WorkerInit, 'name' | 'ledger'>;
 
-/** Starts, kills and closes the consumer processes. */
+/** A consumer process that exited without being killed or asked to close: a crash. */
+export interface UnexpectedExit {
+  instance: number;
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+  log: string;
+}
+
+/** Starts, kills and closes the consumer processes; replaces one that crashes (and records it). */
 export class Fleet {
+  readonly unexpectedExits: UnexpectedExit[] = [];
   readonly #dir: string;
   readonly #base: WorkerBase;
   readonly #handles: WorkerHandle[] = [];
   #nextName = 1;
+  #closing = false;
 
   constructor(dir: string, base: WorkerBase) {
     this.#dir = dir;
@@ -76,6 +88,18 @@ export class Fleet {
       exited: new Promise<void>((resolve) => child.once('exit', () => { handle.hasExited = true; resolve(); })),
     };
     child.on('error', () => undefined);
+    child.once('exit', (code, signal) => {
+      if (handle.killedAt !== undefined || this.#closing) return;
+      const log = join(this.#dir, `worker-${instance}.log`);
+      let tail = '';
+      try {
+        tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+      } catch {
+        // no log
+      }
+      this.unexpectedExits.push({ instance, name, code, signal, at: Date.now(), log: tail });
+      this.spawn(name);
+    });
     child.on('message', (raw) => {
       const message = raw as WorkerMessage;
       if (message.type === 'ready') handle.ready = true;
@@ -106,6 +130,7 @@ export class Fleet {
 
   /** Asks every live instance to close gracefully; SIGKILLs those that have not exited after `timeoutMs`. */
   async closeAll(timeoutMs: number): Promise<void> {
+    this.#closing = true;
     const alive = this.alive();
     for (const handle of alive) {
       if (handle.child.connected) handle.child.send({ type: 'close' } satisfies ParentMessage);
@@ -121,6 +146,7 @@ export class Fleet {
 
   /** SIGKILLs whatever still runs (cleanup). */
   async killAll(): Promise<void> {
+    this.#closing = true;
     const running = this.#handles.filter((h) => !h.hasExited);
     for (const handle of running) handle.child.kill('SIGKILL');
     await Promise.all(running.map((h) => h.exited));

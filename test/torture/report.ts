@@ -26,7 +26,7 @@ export function formatReport(r: TortureReport): string {
     ['slowest redelivery after a kill', `${sec(r.redelivery.slowestMs)} (median of per-kill slowest ${sec(r.redelivery.medianSlowestMs)}; ${r.redelivery.entries} entries held by ${r.redelivery.measuredKills} of ${r.redelivery.kills} killed consumers; never redelivered: ${r.redelivery.notRedelivered})`],
     ['long handlers', `${r.longHandlers} ran longer than the visibility timeout; handlers taken over while still running: ${r.takenOverWhileRunning} (long ones ${r.takenOverLongHandlers}; outside fault windows ${r.takenOverOutsideFaults})`],
     ['handler runs', `${r.handlerRuns} (handled lines ${r.handledLines})`],
-    ['consumer events', `errors: ${list(r.consumerErrors)}; warnings ${r.consumerWarnings}; producer error events ${r.producerErrorEvents}`],
+    ['consumer events', `errors: ${list(r.consumerErrors)}; warnings ${r.consumerWarnings}; producer error events ${r.producerErrorEvents}; consumer processes that exited on their own: ${r.unexpectedExits.length}`],
     ['wall time', `${sec(r.wallMs)} from first send to all settled (${Math.round(r.sent / Math.max(0.001, r.wallMs / 1000))} msg/s); ${sec(r.totalMs)} in all`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

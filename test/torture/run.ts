@@ -15,7 +15,13 @@ try {
   process.exit(2);
 }
 const log = config.verbose ? (line: string) => console.log(line) : () => undefined;
-const report = await runTorture(config, log);
+let report;
+try {
+  report = await runTorture(config, log);
+} catch (error) {
+  console.error(`streamq torture run could not complete: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+}
 console.log(formatReport(report));
 if (process.env.TORTURE_JSON) console.log(JSON.stringify(report));
 process.exit(report.ok ? 0 : 1);

@@ -40,12 +40,16 @@ export async function sendAll(
   producer: Producer<TorturePayload>,
   payloads: readonly TorturePayload[],
   stats: SendStats,
-  options: { concurrency: number; mayContinue: () => boolean; onError?: (error: Error) => void },
+  options: { concurrency: number; mayContinue: () => boolean; onError?: (error: Error) => void; abort?: () => Error | undefined },
 ): Promise<SendStats> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < payloads.length) {
-      while (!options.mayContinue()) await sleep(10);
+      while (!options.mayContinue()) {
+        const aborted = options.abort?.();
+        if (aborted) throw aborted;
+        await sleep(10);
+      }
       const payload = payloads[next++] as TorturePayload;
       for (let attempt = 1; ; attempt++) {
         try {
@@ -61,6 +65,8 @@ export async function sendAll(
           stats.errors[code] = (stats.errors[code] ?? 0) + 1;
           options.onError?.(err);
           if (code === 'ERR_STREAMQ_ENCODE' || code === 'ERR_STREAMQ_PAYLOAD_TOO_LARGE' || code === 'ERR_STREAMQ_CLOSED') throw err;
+          const aborted = options.abort?.();
+          if (aborted) throw aborted;
           await sleep(Math.min(500, 20 * attempt));
         }
       }
