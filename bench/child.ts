@@ -80,10 +80,20 @@ function consumerRole(init: ConsumerInit) {
   const rss = new RssSampler(init.rssSampleMs);
   let handle: ConsumerHandle | undefined;
 
+  const warmSeen = new Uint8Array(init.expectWarm);
+  let warmCount = 0;
   const onMessage = (p: Payload) => {
     const now = nowUs();
     const i = p.i;
-    if (!(i >= 0 && i < n)) return;
+    if (i < 0) {
+      const w = -i - 1;
+      if (w < warmSeen.length && !warmSeen[w]) {
+        warmSeen[w] = 1;
+        if (++warmCount === warmSeen.length) send({ type: 'warm' });
+      }
+      return;
+    }
+    if (!(i < n)) return;
     if (seen[i]) {
       duplicates++;
       return;
@@ -139,6 +149,20 @@ function consumerRole(init: ConsumerInit) {
 async function producerRole(init: ProducerInit) {
   const adapter = await loadAdapter(init.system);
   const p: ProducerHandle = await adapter.createProducer(init.ctx);
+  // Warm-up (negative i): JIT, connections, scripts loaded — same calls as the measured run.
+  if (init.preWarm > 0) {
+    const bulk = init.mode === 'fill' ? (p.fill ?? p.produceBulk) : init.mode === 'bulk' ? p.produceBulk : undefined;
+    for (let done = 0; done < init.preWarm; ) {
+      if (bulk && init.rate === 0) {
+        const size = Math.min(init.batch, init.preWarm - done);
+        await bulk(Array.from({ length: size }, (_, k) => makePayload(-1 - (done + k))));
+        done += size;
+      } else {
+        await p.produceOne(makePayload(-1 - done));
+        done++;
+      }
+    }
+  }
   return {
     async run() {
       const cpu0 = process.cpuUsage();

@@ -5,7 +5,7 @@ export const ALL_SYSTEMS: readonly SystemName[] = ['streamq', 'bullmq', 'beequeu
 
 /** The message every system carries: ~100 bytes once JSON-encoded. */
 export interface Payload {
-  /** Sequence number 0..n-1 (the consumer uses it to count unique deliveries). */
+  /** Sequence number 0..n-1 (the consumer uses it to count unique deliveries); negative for warm-up messages. */
   i: number;
   /** Send time, CLOCK_MONOTONIC in microseconds (same clock in every process on the machine). */
   t: number;
@@ -98,6 +98,8 @@ export interface ConsumerInit {
   latencyWarmup: number;
   /** Sample RSS this often (ms) while running. */
   rssSampleMs: number;
+  /** Warm-up messages (i = -1 … -expectWarm) to see before reporting 'warm'; 0 = none expected. */
+  expectWarm: number;
 }
 
 export interface ProducerInit {
@@ -115,6 +117,8 @@ export interface ProducerInit {
    *  backlog built while the JIT was cold drains before the measured messages start. */
   warmup: number;
   warmupGapMs: number;
+  /** Warm-up messages (i = -1, -2, …) sent the same way during init, before 'ready' (JIT, connections). */
+  preWarm: number;
 }
 
 export type ChildInit = ConsumerInit | ProducerInit;
@@ -156,6 +160,7 @@ export interface ProducerDone {
 export type ChildMsg =
   | { type: 'ready'; rssBytes: number }
   | { type: 'marked' }
+  | { type: 'warm' }
   | { type: 'started'; startedUs: number }
   | ConsumerDone
   | ProducerDone

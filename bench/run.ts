@@ -11,7 +11,7 @@
 //   npm run bench -- --scenarios backlog --backlog 1000000
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -83,6 +83,8 @@ const { values: argv } = parseArgs({
     prof: { type: 'string' },
     tsx: { type: 'boolean' },
     concurrency: { type: 'string' },
+    modes: { type: 'string' },
+    warmup: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: false,
@@ -96,14 +98,16 @@ if (argv.help) {
   --scenarios a,b    ${SCENARIOS.join(',')} (default all)
   --json PATH        where to write the JSON (default bench/results/latest.json)
   --batch B          batch size for sendMany / addBulk / saveAll (default 1000)
-  --latency-n L      measured messages in the paced latency run (default 5000, after 1000 warm-up + 1 s pause)
+  --latency-n L      measured messages in the paced latency run (default 4000, after 1000 warm-up + 1 s pause)
   --latency-rate R   pace of the latency run, msg/s (default 1000)
   --backlog B        entries in the streamq backlog scenario (default 1000000; 0 skips it)
-  --mem-seconds S    duration of each memory-over-time run (default 20)
+  --mem-seconds S    duration of each memory-over-time run (default 15)
   --mem-rate R       steady load of the memory-over-time runs, msg/s (default 5000)
   --timeout S        per-measurement deadline in seconds (default: 30 s + N / 2,000 msg/s)
   --prof a,b         run these systems' children with --cpu-prof (profiles in bench/results/prof/)
   --tsx              run the measured children under tsx instead of transpiled JavaScript
+  --warmup W         warm-up messages before each produce / e2e / drain measurement (default 1000)
+  --modes one,bulk   producer modes for the produce and e2e scenarios (default both)
   --concurrency s=c  override a consumer's concurrency, e.g. streamq=64,bullmq=50 (for tuning)`);
   process.exit(0);
 }
@@ -127,14 +131,16 @@ const SYSTEMS = list(argv.only, ALL_SYSTEMS, 'system');
 const SCEN = list<Scenario>(argv.scenarios, SCENARIOS, 'scenario');
 const JSON_PATH = resolve(ROOT, argv.json ?? 'bench/results/latest.json');
 const BATCH = Math.max(1, Math.floor(num(argv.batch, 1000)));
-const LAT_N = Math.floor(num(argv['latency-n'], 5000));
+const LAT_N = Math.floor(num(argv['latency-n'], 4000));
 const LAT_WARMUP = 1000;
 const LAT_WARMUP_GAP_MS = 1000;
 const LAT_RATE = num(argv['latency-rate'], 1000);
 const BACKLOG = Math.floor(num(argv.backlog, 1_000_000));
-const MEM_SECONDS = num(argv['mem-seconds'], 20);
+const MEM_SECONDS = num(argv['mem-seconds'], 15);
 const MEM_RATE = num(argv['mem-rate'], 5000);
 const TIMEOUT_S = argv.timeout !== undefined ? num(argv.timeout, 0) : undefined;
+const WARMUP = Math.floor(num(argv.warmup, 1000));
+const MODES = list<'one' | 'bulk'>(argv.modes, ['one', 'bulk'], 'mode');
 const PROF = new Set(argv.prof ? argv.prof.split(',') : []);
 const CONCURRENCY: Partial<Record<SystemName, number>> = Object.fromEntries(
   (argv.concurrency ?? '')
@@ -289,7 +295,7 @@ async function flush(): Promise<void> {
   await sleep(100);
 }
 
-const consumerInit = (system: SystemName, ctx: AdapterContext, expect: number, latency = false, rssSampleMs = 100): ChildInit => ({
+const consumerInit = (system: SystemName, ctx: AdapterContext, expect: number, latency = false, rssSampleMs = 100, expectWarm = 0): ChildInit => ({
   role: 'consumer',
   system,
   ctx,
@@ -297,9 +303,10 @@ const consumerInit = (system: SystemName, ctx: AdapterContext, expect: number, l
   latency,
   latencyWarmup: latency ? LAT_WARMUP : 0,
   rssSampleMs,
+  expectWarm,
 });
 
-const producerInit = (system: SystemName, ctx: AdapterContext, mode: ProduceMode, n: number, rateMps = 0, durationMs = 0, warmup = 0): ChildInit => ({
+const producerInit = (system: SystemName, ctx: AdapterContext, mode: ProduceMode, n: number, rateMps = 0, durationMs = 0, warmup = 0, preWarm = 0): ChildInit => ({
   role: 'producer',
   system,
   ctx,
@@ -310,6 +317,7 @@ const producerInit = (system: SystemName, ctx: AdapterContext, mode: ProduceMode
   durationMs,
   warmup,
   warmupGapMs: warmup > 0 ? LAT_WARMUP_GAP_MS : 0,
+  preWarm,
 });
 
 /** Runs `body` with the children it spawns closed afterwards whatever happens. */
@@ -335,10 +343,11 @@ async function measureE2e(system: SystemName, mode: 'one' | 'bulk'): Promise<Met
   const ctx = ctxFor(system);
   const budget = deadlineFor(N);
   return withChildren(async (spawnChild) => {
-    const consumer = await spawnChild(consumerInit(system, ctx, N), `${system}-consumer`);
-    const producer = await spawnChild(producerInit(system, ctx, mode, N), `${system}-producer`);
+    const consumer = await spawnChild(consumerInit(system, ctx, N, false, 100, WARMUP), `${system}-consumer`);
+    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, WARMUP), `${system}-producer`);
     consumer.send({ type: 'start' });
     await consumer.wait(['started'], 30_000, 'start');
+    if (WARMUP > 0) await consumer.wait(['warm'], 60_000, 'warm-up');
     await sleep(300);
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
@@ -370,7 +379,7 @@ async function measureProduce(system: SystemName, mode: 'one' | 'bulk'): Promise
   await flush();
   const ctx = ctxFor(system);
   return withChildren(async (spawnChild) => {
-    const producer = await spawnChild(producerInit(system, ctx, mode, N), `${system}-producer`);
+    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, WARMUP), `${system}-producer`);
     await resetCommandStats();
     const cpu0 = await redisCpuSeconds(admin!);
     const mc0 = machineCpu();
@@ -394,7 +403,7 @@ async function measureDrain(system: SystemName, n: number, rssSampleMs = 100): P
   await flush();
   const ctx = ctxFor(system);
   return withChildren(async (spawnChild) => {
-    const producer = await spawnChild(producerInit(system, ctx, 'fill', n), `${system}-filler`);
+    const producer = await spawnChild(producerInit(system, ctx, 'fill', n, 0, 0, 0, WARMUP), `${system}-filler`);
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], deadlineFor(n), 'fill');
     await producer.close();
@@ -412,7 +421,8 @@ async function measureDrain(system: SystemName, n: number, rssSampleMs = 100): P
     return {
       ...(await commandsPerMessage(n)),
       foreignCpuPct: foreignCpuPct(mc0, mc1, cpu1 - cpu0 + cpuS(done), NCPU),
-      rate: rate(n, done.startedUs, done.lastUs),
+      // The backlog starts with WARMUP warm-up entries: time from the first measured one.
+      rate: rate(n, WARMUP > 0 ? done.firstUs : done.startedUs, done.lastUs),
       seconds: (done.lastUs - done.startedUs) / 1e6,
       fillRate: rate(n, produced.startUs, produced.endUs),
       nodeCpuPer100k: cpuPer100k(done.cpuUserUs + done.cpuSystemUs, n),
@@ -583,6 +593,7 @@ async function main(): Promise<void> {
       n: N,
       reps: REPS,
       batch: BATCH,
+      warmup: WARMUP,
       latency: { measured: LAT_N, warmup: LAT_WARMUP, warmupGapMs: LAT_WARMUP_GAP_MS, rate: LAT_RATE },
       backlog: BACKLOG,
       memory: { seconds: MEM_SECONDS, rate: MEM_RATE },
@@ -651,7 +662,7 @@ async function main(): Promise<void> {
       case 'produce':
         for (let rep = 1; rep <= REPS; rep++)
           for (const s of systems)
-            for (const mode of ['one', 'bulk'] as const) {
+            for (const mode of MODES) {
               if (mode === 'bulk' && !hasBulk(s)) continue;
               await record(s, 'produce', mode, rep, () => measureProduce(s, mode), (m) => fmtRate(m.rate!));
             }
@@ -659,7 +670,7 @@ async function main(): Promise<void> {
       case 'e2e':
         for (let rep = 1; rep <= REPS; rep++)
           for (const s of systems)
-            for (const mode of ['one', 'bulk'] as const) {
+            for (const mode of MODES) {
               if (mode === 'bulk' && !hasBulk(s)) continue;
               await record(s, 'e2e', mode, rep, () => measureE2e(s, mode), (m) =>
                 `${fmtRate(m.rate!)}; node ${m.nodeCpuPer100k!.toFixed(2)} s, redis ${m.redisCpuPer100k!.toFixed(2)} s /100k; rss ${m.peakRssMB!.toFixed(0)} MB; dup ${m.duplicates}`,
@@ -717,10 +728,19 @@ async function main(): Promise<void> {
   res.targets = systems.includes('streamq') ? checkTargets(res) : [];
   res.meta.wallSeconds = Math.round((Date.now() - started) / 1000);
   writeJson(JSON_PATH, res);
+  const v = res.meta.versions as Record<string, string>;
+  const la = (res.meta.machine as { loadavgAtStart: number[] }).loadavgAtStart;
+  const text = [
+    renderTables(res, systems),
+    `Machine: ${NCPU} × ${cpuModel} (nproc ${NCPU}), ${(res.meta.machine as { memGB: number }).memGB} GB; load average at start ${la.map((x) => x.toFixed(2)).join(' ')}.`,
+    `Versions: node ${v.node}; ${v.redisServer.split(' ').slice(0, 3).join(' ')}; streamq (src/ of this tree); bullmq ${v.bullmq} (ioredis ${v.ioredis}); bee-queue ${v.beeQueue} (redis ${v.beeQueueRedis}); node-redis ${v.nodeRedis}.`,
+    `Command: npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}; wall time ${res.meta.wallSeconds} s; ${res.meta.date}.`,
+  ].join('\n');
+  const mdPath = JSON_PATH.replace(/\.json$/, '') + '.md';
+  writeFileSync(mdPath, text + '\n');
   console.log('');
-  console.log(renderTables(res, systems));
-  console.log(`machine: ${(res.meta.machine as { nproc: number }).nproc} × ${cpuModel}; node ${process.version}; ${redis.version.split(' ').slice(0, 3).join(' ')}`);
-  console.log(`wall time ${res.meta.wallSeconds} s; JSON: ${JSON_PATH}`);
+  console.log(text);
+  console.log(`JSON: ${JSON_PATH}; tables: ${mdPath}`);
 }
 
 const shutdown = async (code: number) => {

@@ -77,7 +77,12 @@ export interface DecodedEntry {
 /** Flat `[field, value, …]` → object (a repeated field keeps its last value). */
 export function fieldsToObject(flat: readonly string[]): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = flat[i] as string;
+    // A field named `__proto__` is data like any other: assigning it would set the prototype instead.
+    if (field === '__proto__') Object.defineProperty(fields, field, { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    else fields[field] = flat[i + 1] as string;
+  }
   return fields;
 }
 
@@ -110,6 +115,9 @@ export function decodeEntry(flat: readonly string[], raw: boolean): DecodedEntry
   }
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
     throw new DecodeError(`Field "${HEADERS_FIELD}" is not a JSON object`);
+  }
+  for (const [key, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') throw new DecodeError(`Field "${HEADERS_FIELD}" holds header "${key}" that is not a string`);
   }
   return { data, headers: headers as Headers, foreign: false };
 }

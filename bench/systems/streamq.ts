@@ -4,7 +4,7 @@
 import { Consumer, Producer } from '../../src/index.js';
 import type { AdapterContext, ConsumerHandle, Payload, ProducerHandle, SystemAdapter } from '../common.js';
 
-export const STREAMQ_CONCURRENCY = 16;
+export const STREAMQ_CONCURRENCY = 100;
 
 export const adapter: SystemAdapter = {
   name: 'streamq',
@@ -22,6 +22,7 @@ export const adapter: SystemAdapter = {
       redis: ctx.url,
       ...((ctx.extra.producer as object | undefined) ?? {}),
     });
+    await producer.connect(); // streamq connects lazily; the other systems are connected here too
     return {
       async produceOne(p: Payload) {
         await producer.send(p);

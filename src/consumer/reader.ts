@@ -1,8 +1,9 @@
 /**
  * The read loop: XREADGROUP on its own (blocking) connection. It first re-reads this consumer's
  * own pending entries (ID `0`, following the last ID returned), then reads new ones (`>`) with
- * COUNT = free slots. After any read error it re-reads its own pending entries again, because a
- * read whose reply was lost still delivered entries to this consumer's PEL. A client-side
+ * COUNT = free slots. After any read error it re-reads its own pending entries past the last one
+ * it received, because a read whose reply was lost still delivered entries to this consumer's PEL
+ * (re-reading from `0` would count another delivery of every entry being handled). A client-side
  * watchdog replaces the blocking connection if a read outlives BLOCK by far (a dead socket must
  * never hang a consumer).
  */
@@ -41,6 +42,8 @@ export class Reader {
   readonly #host: ReaderHost;
   #blocking: Connection | undefined;
   #cursor = '0';
+  /** ID of the last entry any read returned (reads return ascending IDs), or `0` before any. */
+  #lastReadId = '0';
   #failures = 0;
   #needsConnection = false;
   #loop: Promise<void> | undefined;
@@ -81,6 +84,7 @@ export class Reader {
         const reserved = entries.length;
         host.capacity.take(reserved);
         this.#failures = 0;
+        if (entries.length > 0) this.#lastReadId = (entries[entries.length - 1] as RawEntry).id;
         if (history) {
           // History mode: continue after the last own pending entry; none left → switch to new ones.
           this.#cursor = entries.length === 0 ? '>' : (entries[entries.length - 1] as RawEntry).id;
@@ -112,8 +116,8 @@ export class Reader {
   async #recover(error: Error): Promise<void> {
     const host = this.#host;
     this.#failures++;
-    // Entries of a read whose reply was lost sit in this consumer's PEL: read them again.
-    this.#cursor = '0';
+    // Entries of a read whose reply was lost sit in this consumer's PEL past the last ID received: read them.
+    this.#cursor = this.#lastReadId;
     if (/NOGROUP/.test(error.message)) {
       try {
         await host.recreateGroup(error);

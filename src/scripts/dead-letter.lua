@@ -21,11 +21,15 @@
 local stream, dead = KEYS[1], KEYS[2]
 local group, id = ARGV[1], ARGV[2]
 
-if redis.call('XACK', stream, group, id) == 0 then
+-- Acknowledge last: a script is not rolled back on error, so an XADD refused (OOM, a wrong type
+-- at the dead-letter key) must leave the entry pending, never acknowledged without a dead letter.
+local pending = redis.pcall('XPENDING', stream, group, id, id, 1)
+if type(pending) ~= 'table' or pending.err or #pending == 0 then
   return 0
 end
 local entries = redis.call('XRANGE', stream, id, id)
 if #entries == 0 then
+  redis.call('XACK', stream, group, id)
   return -1
 end
 local fields = entries[1][2]
@@ -42,4 +46,5 @@ for _, v in ipairs(fields) do
   table.insert(args, v)
 end
 redis.call(unpack(args))
+redis.call('XACK', stream, group, id)
 return 1

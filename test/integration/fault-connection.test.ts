@@ -9,7 +9,7 @@ import { Consumer, Producer } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, fast, pendingCount, rawClient, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, gate, pendingCount, pendingRows, rawClient, type RawClient } from './helpers.js';
 
 let server: RedisServer;
 let raw: RawClient;
@@ -89,6 +89,75 @@ describe('dropped connections', () => {
       await waitFor(async () => (await pendingCount(raw, stream, 'g')) === 0 && proxy.connections === 0, { deadlineMs: 5000 });
       proxy.resume();
       await waitFor(async () => handled.size === 6 && (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 15_000, description: 'catching up' });
+    } finally {
+      await bag.closeAll();
+    }
+  });
+});
+
+describe('delivery counters across connection drops', () => {
+  it('a dropped connection does not count another delivery of the entries being handled', async () => {
+    const bag = new Bag();
+    const release = gate();
+    bag.defer(() => release.open());
+    try {
+      const proxy = bag.add(await TcpProxy.start({ host: server.host, port: server.port }));
+      const stream = uniqueName('cut-counter');
+      const producer = bag.add(new Producer<number>({ stream, redis: server.url }));
+      const runs: [number, number][] = [];
+      const errors: Error[] = [];
+      const consumer = new Consumer<number>({
+        ...fast(proxy.url), stream, group: 'g', name: 'holder', concurrency: 4, visibilityTimeoutMs: 60_000,
+        handler: async (msg) => { runs.push([msg.data, msg.deliveries]); await release.promise; },
+      });
+      consumer.on('error', (error: Error) => errors.push(error));
+      bag.add(consumer, (c) => c.close({ timeoutMs: 1000 }));
+      await consumer.start();
+      await producer.sendMany([1, 2, 3]);
+      await waitFor(() => runs.length === 3, { deadlineMs: 5000, description: 'three handlers running' });
+      for (let cut = 0; cut < 3; cut++) {
+        await waitFor(() => proxy.connections >= 2, { deadlineMs: 10_000, description: 'connected' });
+        const errorsBefore = errors.length;
+        proxy.cutAll();
+        // The reader notices, reconnects and reads again.
+        await waitFor(() => errors.length > errorsBefore && proxy.connections >= 2, { deadlineMs: 10_000, description: 'the reconnection' });
+      }
+      await producer.send(4);
+      await waitFor(() => runs.length === 4, { deadlineMs: 10_000, description: 'the reader reading again' });
+      const rows = await pendingRows(raw, stream, 'g');
+      assert.deepEqual(rows.map((r) => r.deliveries), [1, 1, 1, 1], 'the in-flight entries were counted as delivered again');
+      release.open();
+      await waitFor(async () => (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 10_000, description: 'the acks' });
+      assert.deepEqual(runs.map(([n]) => n).sort(), [1, 2, 3, 4], 'each handled once');
+    } finally {
+      await bag.closeAll();
+    }
+  });
+
+  it('entries whose read reply was lost in a dropped connection are still delivered, without waiting for the visibility timeout', async () => {
+    const bag = new Bag();
+    try {
+      const proxy = bag.add(await TcpProxy.start({ host: server.host, port: server.port }));
+      const stream = uniqueName('lost-reply');
+      const producer = bag.add(new Producer<number>({ stream, redis: server.url }));
+      const handled: number[] = [];
+      const consumer = new Consumer<number>({
+        ...fast(proxy.url), stream, group: 'g', name: 'reader', visibilityTimeoutMs: 60_000, handler: (msg) => { handled.push(msg.data); },
+      });
+      consumer.on('error', () => undefined);
+      bag.add(consumer, (c) => c.close({ timeoutMs: 1000 }));
+      await consumer.start();
+      await producer.send(0);
+      await waitFor(() => handled.length === 1, { deadlineMs: 5000, description: 'the first message' });
+      // Simulate a read whose reply never arrived: the entries sit in this consumer's PEL, unseen by it.
+      proxy.pause();
+      await producer.sendMany([1, 2]);
+      const admin = await rawClient(server.url);
+      bag.add(admin);
+      await cmd(admin, 'XREADGROUP', 'GROUP', 'g', 'reader', 'COUNT', '10', 'STREAMS', stream, '>');
+      proxy.resume();
+      await waitFor(async () => handled.length === 3 && (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 10_000, description: 'the orphaned entries' });
+      assert.deepEqual(handled.sort(), [0, 1, 2]);
     } finally {
       await bag.closeAll();
     }

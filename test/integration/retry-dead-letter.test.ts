@@ -11,7 +11,7 @@ import { Admin, Consumer, Producer, UnrecoverableError, fixedBackoff } from '../
 import { streamKeys } from '../../src/index.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, cmd, fast, pendingCount, rawClient, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, pendingCount, pendingRows, rawClient, type RawClient } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
@@ -217,6 +217,41 @@ describe('dead letters', () => {
       assert.equal(await admin.replayDeadLetters(stream, { ids: ['1-1'] }), 0, 'unknown IDs are skipped');
       await assert.rejects(admin.purgeDeadLetters(stream, {}), { name: 'InvalidOptionError' });
       await waitFor(async () => (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 5000, description: 'nothing pending' });
+    } finally {
+      await bag.closeAll();
+    }
+  });
+
+  it('a dead letter that cannot be written leaves the entry pending (never acknowledged without a dead letter)', async () => {
+    const bag = new Bag();
+    try {
+      const stream = uniqueName('dlq-blocked');
+      const dead = streamKeys(stream).dead;
+      await cmd(raw, 'SET', dead, 'not a stream'); // XADD to it fails with WRONGTYPE
+      const producer = bag.add(new Producer({ stream, redis: redis.url }));
+      const admin = bag.add(new Admin({ redis: redis.url }));
+      const errors: Error[] = [];
+      let calls = 0;
+      const consumer = new Consumer({
+        ...fast(redis.url), stream, group: 'g', maxDeliveries: 1, visibilityTimeoutMs: 500, reclaimIntervalMs: 50,
+        handler: () => { calls++; throw new Error('always fails'); },
+      });
+      consumer.on('error', (error: Error) => errors.push(error));
+      bag.add(consumer, (c) => c.close({ timeoutMs: 500 }));
+      await consumer.start();
+      const id = await producer.send({ precious: true });
+      await waitFor(() => errors.some((e) => e.name === 'WrongTypeError'), { deadlineMs: 5000, description: 'the dead-letter failure' });
+      const [row] = await pendingRows(raw, stream, 'g');
+      assert.equal(row?.id, id, 'still pending after the failed dead-letter');
+      assert.equal(consumer.metrics.counters.deadLettered, 0);
+
+      await cmd(raw, 'DEL', dead);
+      await waitFor(async () => (await admin.deadLetters(stream)).length === 1 && (await pendingCount(raw, stream, 'g')) === 0,
+        { deadlineMs: 5000, description: 'the dead letter once the key is fixed' });
+      const [letter] = await admin.deadLetters(stream);
+      assert.equal(letter?.originalId, id);
+      assert.deepEqual(letter?.fields, { d: '{"precious":true}' });
+      assert.equal(calls, 1, 'not handled again: out of deliveries');
     } finally {
       await bag.closeAll();
     }

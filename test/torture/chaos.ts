@@ -128,8 +128,7 @@ export class Chaos {
 
   async #killConsumer(redisDown = false): Promise<void> {
     const { fleet, monitor, stream, group } = this.#c;
-    // A process still booting holds nothing yet: prefer one that is consuming.
-    const alive = fleet.alive().filter((h) => h.ready).length > 0 ? fleet.alive().filter((h) => h.ready) : fleet.alive();
+    const alive = fleet.alive();
     if (alive.length === 0) return;
     const victim = alive[Math.floor(this.#random() * alive.length)] as (typeof alive)[number];
     const at = await fleet.kill(victim);

@@ -43,7 +43,8 @@ function evidence(change: (e: Evidence, lines: string[][]) => void = () => undef
   e.ledgers = lines.map((text, i) => {
     const path = join(run, `ledger-${i + 1}.txt`);
     writeFileSync(path, text.join(''));
-    return { instance: i + 1, name: `c${i + 1}`, path, killedAt: undefined };
+    // Instances 3 and up were SIGKILLed (at 5000 ms).
+    return { instance: i + 1, name: `c${i + 1}`, path, killedAt: i >= 2 ? 5000 : undefined };
   });
   return e;
 }
@@ -78,6 +79,19 @@ describe('torture verdict', () => {
     const healthy = verify(evidence((e) => { e.dead.push(dead('1-0', { n: 0 })); }));
     assert.equal(healthy.deadNotPoison, 1);
     assert.equal(healthy.deadLettersExact, false);
+  });
+
+  it('tells a healthy message dead-lettered after its consumers were killed on every run', () => {
+    const v = verify(evidence((e, lines) => {
+      lines[0] = (lines[0] as string[]).filter((line) => !line.includes(' 2-0 '));
+      lines.push([ledgerLine('S', '2-0', 1, 1, 100)], [ledgerLine('S', '2-0', 1, 2, 3000)]);
+      e.dead.push(dead('2-0', { n: 1 }));
+    }));
+    assert.equal(v.deadNotPoison, 1);
+    assert.equal(v.lost, 0, 'in the dead letters, so not lost');
+    assert.equal(v.handledUnique, 2);
+    assert.equal(v.deadLettersExact, false);
+    assert.equal(v.crashExhausted, 1);
   });
 
   it('counts consumer-side and producer-side duplicates apart', () => {

@@ -42,7 +42,9 @@ export interface Verdict {
   poisonEntries: number;
   handledUnique: number;
   handledEntries: number;
+  /** Messages neither handled nor dead-lettered. */
   lost: number;
+  /** Stream entries neither handled nor dead-lettered. */
   lostEntries: number;
   lostSample: number[];
   handlerRuns: number;
@@ -54,12 +56,14 @@ export interface Verdict {
   deadLetters: number;
   deadLettersExact: boolean;
   deadNotPoison: number;
+  /** Healthy messages dead-lettered after every one of their handler runs was cut short by a SIGKILL (maxDeliveries reached by crashes). */
+  crashExhausted: number;
   deadMissing: number;
   deadTwice: number;
   deadReasons: Record<string, number>;
   pendingLeft: number;
   allDelivered: boolean;
-  redelivery: { kills: number; measuredKills: number; entries: number; slowestMs: number; medianSlowestMs: number; notRedelivered: number };
+  redelivery: { kills: number; measuredKills: number; entries: number; ackedInFlight: number; slowestMs: number; medianSlowestMs: number; notRedelivered: number };
   longHandlers: number;
   takenOverWhileRunning: number;
   takenOverOutsideFaults: number;
@@ -70,6 +74,8 @@ interface Execution {
   instance: number;
   start: number;
   end: number;
+  /** Whether the handler returned (H or F); false: its process was SIGKILLed first. */
+  finished: boolean;
 }
 
 const decode = (fields: string[]): TorturePayload | undefined => {
@@ -132,6 +138,8 @@ export function verify(e: Evidence): Verdict {
   let handledLines = 0;
   let handlerRuns = 0;
   const firstHandled = new Map<string, { instance: number; at: number }>();
+  /** Entry ID → instance → when that instance handled it (last time). */
+  const handledAt = new Map<string, Map<number, number>>();
   const duplicateCauses = { afterKill: 0, sameProcess: 0, other: 0 };
   const starts = new Map<string, { at: number; instance: number }[]>();
   const executions = new Map<string, Execution[]>();
@@ -149,10 +157,13 @@ export function verify(e: Evidence): Verdict {
       }
       const start = open.get(event.id);
       open.delete(event.id);
-      if (start !== undefined) addExecution(executions, event.id, { instance, start, end: event.at });
+      if (start !== undefined) addExecution(executions, event.id, { instance, start, end: event.at, finished: true });
       if (event.kind !== 'H') continue;
       handledLines++;
       handledNumbers.add(event.n);
+      const byInstance = handledAt.get(event.id) ?? new Map<number, number>();
+      byInstance.set(instance, event.at);
+      handledAt.set(event.id, byInstance);
       const times = (handledIds.get(event.id) ?? 0) + 1;
       handledIds.set(event.id, times);
       const first = firstHandled.get(event.id);
@@ -161,7 +172,7 @@ export function verify(e: Evidence): Verdict {
       else if ((killedAt.get(first.instance) ?? Infinity) < event.at) duplicateCauses.afterKill++;
       else duplicateCauses.other++;
     }
-    for (const [id, start] of open) addExecution(executions, id, { instance, start, end: killedAt.get(instance) ?? Infinity });
+    for (const [id, start] of open) addExecution(executions, id, { instance, start, end: killedAt.get(instance) ?? Infinity, finished: false });
   }
   for (const [id, payload] of entries) if (payload?.ms !== undefined && payload.ms >= e.visibilityTimeoutMs && handledIds.has(id)) longHandlers++;
 
@@ -177,9 +188,17 @@ export function verify(e: Evidence): Verdict {
     deadReasons[reason] = (deadReasons[reason] ?? 0) + 1;
   }
   let deadNotPoison = 0;
+  let crashExhausted = 0;
   let deadTwice = 0;
   for (const [id, count] of deadCount) {
-    if (!poisonIds.has(id)) deadNotPoison += count;
+    if (!poisonIds.has(id)) {
+      deadNotPoison += count;
+      // By design, deliveries that never produced an outcome count toward maxDeliveries (a message
+      // that kills its consumer every time is a poison pill). Proven here when every handler run of
+      // the entry was cut short by a SIGKILL of its process.
+      const runs = executions.get(id) ?? [];
+      if (runs.length > 0 && runs.every((run) => !run.finished && Number.isFinite(run.end))) crashExhausted += count;
+    }
     if (count > 1) deadTwice += count - 1;
   }
   const deadMissing = [...poisonIds].filter((id) => !deadCount.has(id)).length;
@@ -196,13 +215,14 @@ export function verify(e: Evidence): Verdict {
     const payload = entries.get(id);
     if (payload !== undefined) deadNumbers.add(payload.n);
   }
+  // Lost: neither handled nor in the dead letters (a poison message: not in the dead letters).
   for (let i = 0; i < e.n; i++) {
-    const done = poisonNumbers.has(i) ? deadNumbers.has(i) : handledNumbers.has(i);
+    const done = poisonNumbers.has(i) ? deadNumbers.has(i) : handledNumbers.has(i) || deadNumbers.has(i);
     if (!done) lostNumbers.push(i);
   }
   let lostEntries = 0;
   for (const [id, payload] of entries) {
-    const done = payload?.p === 1 ? deadCount.has(id) : handledIds.has(id);
+    const done = payload?.p === 1 ? deadCount.has(id) : handledIds.has(id) || deadCount.has(id);
     if (!done) lostEntries++;
   }
 
@@ -232,12 +252,13 @@ export function verify(e: Evidence): Verdict {
     deadLetters: e.dead.length,
     deadLettersExact: deadNotPoison === 0 && deadMissing === 0 && deadTwice === 0 && e.dead.length === poisonIds.size,
     deadNotPoison,
+    crashExhausted,
     deadMissing,
     deadTwice,
     deadReasons,
     pendingLeft: e.pendingLeft,
     allDelivered: e.allDelivered,
-    redelivery: redeliveries(e.kills, starts, deadAt),
+    redelivery: redeliveries(e.kills, starts, deadAt, handledAt),
     longHandlers,
     ...takeovers(executions, entries, e),
   };
@@ -250,15 +271,25 @@ function addExecution(executions: Map<string, Execution[]>, id: string, executio
 }
 
 /** For each consumer SIGKILL: how long until each entry it held started again elsewhere (or was dead-lettered). */
-function redeliveries(kills: readonly KillRecord[], starts: Map<string, { at: number; instance: number }[]>, deadAt: Map<string, number>): Verdict['redelivery'] {
+function redeliveries(
+  kills: readonly KillRecord[], starts: Map<string, { at: number; instance: number }[]>, deadAt: Map<string, number>, handledAt: Map<string, Map<number, number>>,
+): Verdict['redelivery'] {
   const slowestPerKill: number[] = [];
   let entries = 0;
   let notRedelivered = 0;
+  let ackedInFlight = 0;
   for (const kill of kills) {
     if (kill.held === null) continue;
     let slowest = 0;
     for (const id of kill.held) {
       entries++;
+      // Handled by the killed process just before the kill: its XACK was still on its way through
+      // the proxy when the held entries were listed, and landed after. Nothing to redeliver.
+      const handledByVictim = handledAt.get(id)?.get(kill.instance);
+      if (handledByVictim !== undefined && handledByVictim <= kill.at && !(starts.get(id) ?? []).some((s) => s.at >= kill.at)) {
+        ackedInFlight++;
+        continue;
+      }
       let when = Infinity;
       for (const start of starts.get(id) ?? []) if (start.instance !== kill.instance && start.at >= kill.at) when = Math.min(when, start.at);
       const dead = deadAt.get(id);
@@ -272,6 +303,7 @@ function redeliveries(kills: readonly KillRecord[], starts: Map<string, { at: nu
     kills: kills.length,
     measuredKills: kills.filter((k) => k.held !== null).length,
     entries,
+    ackedInFlight,
     slowestMs: slowestPerKill.length === 0 ? 0 : Math.max(...slowestPerKill),
     medianSlowestMs: median(slowestPerKill),
     notRedelivered,

@@ -140,6 +140,22 @@ describe('decodeEntry', () => {
     }
   });
 
+  it('refuses headers whose values are not strings', () => {
+    assert.throws(() => decodeEntry(['d', '1', 'h', '{"n":1}'], false), (error: unknown) =>
+      error instanceof DecodeError && /header "n" that is not a string/.test(error.message));
+    assert.throws(() => decodeEntry(['d', '1', 'h', '{"a":"ok","b":null}'], false), DecodeError);
+  });
+
+  it('fieldsToObject keeps a field named __proto__ as data (no prototype change)', () => {
+    const fields = fieldsToObject(['__proto__', 'x', 'a', '1']);
+    assert.deepEqual(Object.keys(fields), ['__proto__', 'a']);
+    assert.equal(Object.getOwnPropertyDescriptor(fields, '__proto__')?.value, 'x');
+    assert.equal(Object.getPrototypeOf(fields), Object.prototype);
+    const foreign = decodeEntry(['__proto__', '{"polluted":true}'], false);
+    assert.equal(foreign.foreign, true);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
   it('fieldsToObject keeps the last value of a repeated field and ignores a dangling one', () => {
     assert.deepEqual(fieldsToObject(['a', '1', 'b', '2', 'a', '3']), { a: '3', b: '2' });
     assert.deepEqual(fieldsToObject(['a', '1', 'b']), { a: '1' });
