@@ -117,7 +117,7 @@ export function decodeEntry(flat: readonly string[], raw: boolean): DecodedEntry
     throw new DecodeError(`Field "${HEADERS_FIELD}" is not a JSON object`);
   }
   for (const [key, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') throw new DecodeError(`Field "${HEADERS_FIELD}" holds header "${key}" that is not a string`);
+    if (typeof value !== 'string') throw new DecodeError(`Field "${HEADERS_FIELD}" is not a JSON object of strings: header "${key}" is a ${value === null ? 'null' : typeof value}`);
   }
   return { data, headers: headers as Headers, foreign: false };
 }

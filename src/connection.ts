@@ -61,6 +61,9 @@ const FAST_COMMAND_OPTIONS = { timeout: 0 };
 const PING_INTERVAL_MS = 5_000;
 const SOCKET_TIMEOUT_MS = 20_000;
 
+/** How long `close()` lets commands in flight finish before dropping the sockets. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Default time to establish a connection before reporting the endpoint as unreachable. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -256,11 +259,15 @@ class NodeRedisConnection implements Connection {
   async close(): Promise<void> {
     if (!this.#owned) return;
     this.#state.closing = true;
-    try {
-      await this.#client.close();
-    } catch {
-      this.#client.destroy();
-    }
+    // Graceful close waits for commands in flight; one queued for a node that is gone (a cluster
+    // master that failed over, whose client no longer reconnects now that we are closing) would
+    // never settle: after a grace period, drop the sockets and reject what is left.
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = Promise.resolve(this.#client.close()).then(() => true, () => false);
+    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS); });
+    const closed = await Promise.race([graceful, timedOut]);
+    clearTimeout(timer);
+    if (!closed) destroyClient(this.#client);
   }
 
   destroy(): void {

@@ -13,7 +13,8 @@
 
   Reply: 1 when moved; 0 when the entry was no longer pending in the group (another consumer
   already acknowledged it: nothing to do); -1 when it was pending but its data is gone (trimmed):
-  it is acknowledged, and nothing is added.
+  it is acknowledged, and nothing is added. An error reply (WRONGTYPE: the dead-letter key is not a
+  stream; ERR: too many fields to copy) means nothing was done: the entry stays pending.
 
   Dead-letter entry fields: dead.id, dead.group, dead.reason, dead.deliveries, dead.consumer,
   dead.at, then the original fields verbatim.
@@ -21,30 +22,38 @@
 local stream, dead = KEYS[1], KEYS[2]
 local group, id = ARGV[1], ARGV[2]
 
--- Acknowledge last: a script is not rolled back on error, so an XADD refused (OOM, a wrong type
--- at the dead-letter key) must leave the entry pending, never acknowledged without a dead letter.
-local pending = redis.pcall('XPENDING', stream, group, id, id, 1)
-if type(pending) ~= 'table' or pending.err or #pending == 0 then
-  return 0
+-- A script is not rolled back on error, so whatever would make the XADD fail is checked before
+-- the XACK (a key of another type at the dead-letter key; more fields than Lua can pass on): the
+-- entry then stays pending. The XACK comes before the XADD because it makes this script a writer,
+-- and Redis refuses only a script's first write at maxmemory: dead-lettering still works under OOM.
+local deadType = redis.call('TYPE', dead)['ok']
+if deadType ~= 'none' and deadType ~= 'stream' then
+  return redis.error_reply('WRONGTYPE dead-letter key ' .. dead .. ' holds a ' .. deadType .. ', not a stream: entry ' .. id .. ' stays pending')
 end
 local entries = redis.call('XRANGE', stream, id, id)
+local args = { 'XADD', dead }
+if #entries > 0 then
+  local maxLen = tonumber(ARGV[7])
+  if maxLen and maxLen > 0 then
+    table.insert(args, 'MAXLEN'); table.insert(args, '~'); table.insert(args, ARGV[7])
+  end
+  for _, v in ipairs({ '*', 'dead.id', id, 'dead.group', group, 'dead.reason', ARGV[3], 'dead.deliveries', ARGV[4],
+    'dead.consumer', ARGV[5], 'dead.at', ARGV[6] }) do
+    table.insert(args, v)
+  end
+  for _, v in ipairs(entries[1][2]) do
+    table.insert(args, v)
+  end
+  if not pcall(unpack, args) then
+    return redis.error_reply('ERR entry ' .. id .. ' has too many fields (' .. #entries[1][2] .. ' values) to copy into a dead letter: it stays pending')
+  end
+end
+
+if redis.call('XACK', stream, group, id) == 0 then
+  return 0
+end
 if #entries == 0 then
-  redis.call('XACK', stream, group, id)
   return -1
 end
-local fields = entries[1][2]
-local args = { 'XADD', dead }
-local maxLen = tonumber(ARGV[7])
-if maxLen and maxLen > 0 then
-  table.insert(args, 'MAXLEN'); table.insert(args, '~'); table.insert(args, ARGV[7])
-end
-for _, v in ipairs({ '*', 'dead.id', id, 'dead.group', group, 'dead.reason', ARGV[3], 'dead.deliveries', ARGV[4],
-  'dead.consumer', ARGV[5], 'dead.at', ARGV[6] }) do
-  table.insert(args, v)
-end
-for _, v in ipairs(fields) do
-  table.insert(args, v)
-end
 redis.call(unpack(args))
-redis.call('XACK', stream, group, id)
 return 1

@@ -208,6 +208,7 @@ function failuresOf(r: TortureReport, config: TortureConfig): string[] {
   if (!r.allDelivered) failures.push('the group did not read the whole stream');
   if (r.adminStats.deadLetters !== r.deadLetters) failures.push(`Admin.stats says ${r.adminStats.deadLetters} dead letters, the stream holds ${r.deadLetters}`);
   if (r.adminStats.pending !== r.pendingLeft) failures.push(`Admin.stats says ${r.adminStats.pending} pending, XINFO says ${r.pendingLeft}`);
+  if (r.takenOverOutsideFaults > 0) failures.push(`${r.takenOverOutsideFaults} handlers were taken over by another consumer while still running, away from any Redis outage or cut: leases not kept`);
   if (r.redelivery.notRedelivered > 0) failures.push(`${r.redelivery.notRedelivered} entries held by killed consumers were never delivered again`);
   for (const exit of r.unexpectedExits) failures.push(`consumer ${exit.name}#${exit.instance} exited on its own (code ${exit.code}, signal ${exit.signal}):\n${exit.log}`);
   if (r.faults.redisKills < config.redisKills) failures.push(`only ${r.faults.redisKills} of ${config.redisKills} Redis kills happened`);

@@ -27,6 +27,8 @@ describe('torture (small configuration)', () => {
     assert.ok(report.deadLettersExact, 'the dead letters are exactly the poison entries, each once');
     assert.equal(report.adminStats.deadLetters, report.deadLetters, 'Admin.stats agrees on the dead letters');
     assert.equal(report.redelivery.notRedelivered, 0, 'whatever a killed consumer held was delivered again');
+    assert.equal(report.takenOverOutsideFaults, 0, 'leases keep running handlers (long ones included) from being taken over');
+    assert.deepEqual(report.unexpectedExits, [], 'no consumer process exited on its own');
     assert.ok(report.faults.redisKills >= SMALL_CONFIG.redisKills, 'Redis was killed and restarted');
     assert.ok(report.faults.cuts >= SMALL_CONFIG.cuts, 'connections were cut');
     assert.ok(report.faults.consumerKills >= SMALL_CONFIG.minConsumerKills, 'consumers were killed');
