@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectShared, type SharedRedis } from '../connection.js';
 import { Consumer, type CloseOptions } from '../consumer/consumer.js';
 import type { Message } from '../consumer/message.js';
-import { defaultConsumerName, type ConsumerOptions, type MessageHandler } from '../consumer/options.js';
+import { defaultConsumerName, resolveConsumerOptions, type ConsumerOptions, type MessageHandler } from '../consumer/options.js';
 import { exponentialBackoff } from '../backoff.js';
 import { ClosedError, InvalidOptionError, UnrecoverableError } from '../errors.js';
 import { emitError, emitWarning } from '../emit.js';
@@ -101,6 +101,8 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter {
     } else if (rest.handler === undefined && rest.batchHandler === undefined) {
       throw new InvalidOptionError('Expected `handler` or `batchHandler` (a partitioned consumer cannot be iterated)');
     }
+    // Fail at construction, as Consumer does, on any invalid consumer option.
+    resolveConsumerOptions<T>({ ...rest, stream: this.streams[0] as string, name: this.name, ...(this.ordered ? { concurrency: 1, prefetch: 0 } : {}) });
     this.#options = rest;
   }
 

@@ -46,7 +46,7 @@ async function pendingOf(admin: Admin, stream: string, group: string): Promise<n
   return stats.groups.find((g) => g.name === group)?.pending ?? -1;
 }
 
-describe('connection forms', () => {
+describe('connection forms', { timeout: 100_000 }, () => {
   it('parses redis+cluster:// and redis+sentinel:// URLs', () => {
     assert.deepEqual(parseRedisUrl('redis+cluster://u:p%40ss@127.0.0.1:7000,127.0.0.1:7001'), {
       rootNodes: [{ url: 'redis://127.0.0.1:7000' }, { url: 'redis://127.0.0.1:7001' }],
@@ -89,7 +89,7 @@ describe('connection forms', () => {
   });
 });
 
-describe('send, sendMany and consume with acks', () => {
+describe('send, sendMany and consume with acks', { timeout: 100_000 }, () => {
   const names = ['plain', '{tag}.orders', 'a}b{', 'заказы-📦'].map((prefix) => `${prefix}-${uniqueName('s')}`);
 
   it('uses several slots', () => {
@@ -118,7 +118,7 @@ describe('send, sendMany and consume with acks', () => {
   }
 });
 
-describe('retries, dead letters, delayed, dedup, deleteOnAck, trim', () => {
+describe('retries, dead letters, delayed, dedup, deleteOnAck, trim', { timeout: 100_000 }, () => {
   it('retries failing messages, dead-letters poison ones, replays and purges them', async () => {
     const stream = `{shop}.${uniqueName('retry')}`;
     const producer = track(new Producer<{ n: number; poison?: boolean }>({ stream, redis: clusterOptions(), registry: new MetricsRegistry() }));
@@ -177,7 +177,7 @@ describe('retries, dead letters, delayed, dedup, deleteOnAck, trim', () => {
   });
 });
 
-describe('reclaim', () => {
+describe('reclaim', { timeout: 100_000 }, () => {
   it("takes over a dead consumer's pending entries", async () => {
     const stream = uniqueName('reclaim');
     const producer = track(new Producer<{ n: number }>({ stream, redis: clusterOptions(), registry: new MetricsRegistry() }));

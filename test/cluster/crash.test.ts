@@ -63,7 +63,7 @@ if (process.env.STREAMQ_CRASH_CHILD) {
     await cluster?.stop();
   });
 
-  describe('consumer crash on a cluster', () => {
+  describe('consumer crash on a cluster', { timeout: 100_000 }, () => {
     it('loses nothing when a consumer is SIGKILLed holding entries', async () => {
       const stream = uniqueName('crash');
       const group = 'g';

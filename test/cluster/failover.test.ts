@@ -33,7 +33,7 @@ before(async () => { cluster = await LocalCluster.start({ masters: 3, replicasPe
 after(() => cluster?.stop());
 
 describe('master failover while consuming', () => {
-  it('a replica takes over; consumers carry on; every surviving message is handled; pending 0', async (t) => {
+  it('a replica takes over; consumers carry on; every surviving message is handled; pending 0', { timeout: 100_000 }, async (t) => {
     const stream = uniqueName('failover');
     const group = 'g';
     const redis = { rootNodes: cluster.rootNodes() };
@@ -83,7 +83,9 @@ describe('master failover while consuming', () => {
       await sender;
 
       // What the new master has: entries acknowledged by the old master but not replicated are lost.
-      const present = new Set((await admin.read(stream, { count: 100_000 })).map((e) => (JSON.parse(e.fields.d as string) as { seq: number }).seq));
+      // (The admin's first command after a failover may fail with a retriable ConnectionError: retry it.)
+      const entries = await waitFor(() => admin.read(stream, { count: 100_000 }), { deadlineMs: 15_000, description: 'XRANGE on the new master' });
+      const present = new Set(entries.map((e) => (JSON.parse(e.fields.d as string) as { seq: number }).seq));
       const lost = [...acked.keys()].filter((n) => !present.has(n) && !handled.has(n));
       await waitFor(() => [...present].every((n) => handled.has(n)), { deadlineMs: 30_000, description: 'every entry present after the failover handled' });
       const afterFailover = [...acked.keys()].filter((n) => n >= firstAfter);

@@ -31,7 +31,7 @@ const NAMES = [
   'ä{ö}ü',
 ];
 
-describe('auxiliary keys share the stream slot (CLUSTER KEYSLOT)', () => {
+describe('auxiliary keys share the stream slot (CLUSTER KEYSLOT)', { timeout: 100_000 }, () => {
   let server: RedisServer;
   before(async () => { server = await RedisServer.start({ cluster: true }); });
   after(() => server.stop());
@@ -130,7 +130,7 @@ function checkScript(name: string, source: string): string[] {
   return problems;
 }
 
-describe('every Lua script declares all its keys', () => {
+describe('every Lua script declares all its keys', { timeout: 100_000 }, () => {
   const dir = new URL('../../src/scripts/', import.meta.url);
   const files = readdirSync(dir).filter((f) => f.endsWith('.lua')).sort();
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as pause } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Admin, fixedBackoff, MetricsRegistry } from '../../src/index.js';
+import { Admin, fixedBackoff, InvalidOptionError, MetricsRegistry } from '../../src/index.js';
 import {
   assignedPartitions, fnv1a32, PartitionedConsumer, PartitionedProducer, partitionOf, partitionStreams, type PartitionEvent,
 } from '../../src/partitioned.js';
@@ -36,7 +36,7 @@ async function totalPending(admin: Admin, streams: readonly string[], group: str
   return total;
 }
 
-describe('partitioning', () => {
+describe('partitioning', { timeout: 100_000 }, () => {
   it('hashes keys with FNV-1a, stably and evenly', () => {
     assert.equal(fnv1a32(''), 0x811c9dc5);
     assert.equal(fnv1a32('a'), 0xe40c292c);
@@ -62,6 +62,15 @@ describe('partitioning', () => {
     assert.equal(owners.size, 3, '8 partitions land on all 3 masters');
   });
 
+  it('validates options at construction', () => {
+    const base = { stream: 'orders', partitions: 4, group: 'g', handler: () => undefined };
+    assert.throws(() => new PartitionedProducer({ stream: 'orders', partitions: 0 }), InvalidOptionError);
+    assert.throws(() => new PartitionedConsumer({ ...base, partitions: 1.5 }), InvalidOptionError);
+    assert.throws(() => new PartitionedConsumer({ ...base, ordered: true, concurrency: 4 }), /concurrency/);
+    assert.throws(() => new PartitionedConsumer({ stream: 'orders', partitions: 4, group: 'g', ordered: true }), /handler/);
+    assert.throws(() => new PartitionedConsumer({ ...base, visibilityTimeoutMs: 1 }), /visibilityTimeoutMs/);
+  });
+
   it('assigns partitions round robin over the sorted members', () => {
     assert.deepEqual([...assignedPartitions(['b', 'a'], 'a', 5)], [0, 2, 4]);
     assert.deepEqual([...assignedPartitions(['b', 'a'], 'b', 5)], [1, 3]);
@@ -69,7 +78,7 @@ describe('partitioning', () => {
   });
 });
 
-describe('PartitionedProducer and PartitionedConsumer', () => {
+describe('PartitionedProducer and PartitionedConsumer', { timeout: 100_000 }, () => {
   it('sends by key and round robin; members share every partition', async () => {
     const stream = uniqueName('parts');
     const producer = track(new PartitionedProducer<{ n: number; key?: string }>({ stream, partitions: 4, redis: redis(), registry: new MetricsRegistry() }));
@@ -97,7 +106,7 @@ describe('PartitionedProducer and PartitionedConsumer', () => {
   });
 });
 
-describe('ordered mode', () => {
+describe('ordered mode', { timeout: 100_000 }, () => {
   it('keeps order per key while a member joins and another is closed mid-way', async (t) => {
     const stream = uniqueName('ordered');
     const partitions = 6;

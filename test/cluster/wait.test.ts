@@ -18,7 +18,7 @@ after(() => cluster?.stop());
 const producerFor = (stream: string, replicas: number, timeoutMs: number) =>
   new Producer<{ n: number }>({ stream, redis: { rootNodes: cluster.rootNodes() }, waitForReplicas: { replicas, timeoutMs }, registry: new MetricsRegistry() });
 
-describe('waitForReplicas', () => {
+describe('waitForReplicas', { timeout: 100_000 }, () => {
   it('validates the option', () => {
     assert.throws(() => new Producer({ stream: 's', waitForReplicas: { replicas: 0, timeoutMs: 10 } }), InvalidOptionError);
     assert.throws(() => new Producer({ stream: 's', waitForReplicas: { replicas: 1, timeoutMs: 0 } }), InvalidOptionError);

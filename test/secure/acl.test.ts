@@ -80,7 +80,7 @@ async function refusedAs(user: string, password: string, ...args: string[]): Pro
   }
 }
 
-describe('ACL: producer-only user', () => {
+describe('ACL: producer-only user', { timeout: 100_000 }, () => {
   it('sends with send and sendMany', async () => {
     await server.command('ACL', 'LOG', 'RESET');
     const producer = new Producer<{ n: number }>({ stream, redis: urlFor('producer', 'producer-secret'), registry: new MetricsRegistry() });
@@ -118,7 +118,7 @@ describe('ACL: producer-only user', () => {
   });
 });
 
-describe('ACL: consumer user', () => {
+describe('ACL: consumer user', { timeout: 100_000 }, () => {
   it('consumes with acks, retries and dead letters, and closes cleanly', async () => {
     await server.command('ACL', 'LOG', 'RESET');
     const handled = new Set<number>();
@@ -169,7 +169,7 @@ describe('ACL: consumer user', () => {
   });
 });
 
-describe('ACL: ordered partitioned consumer user', () => {
+describe('ACL: ordered partitioned consumer user', { timeout: 100_000 }, () => {
   it('consumes in order per key with leases, and cannot delete the partitions or clobber other keys', async () => {
     await server.command('ACL', 'LOG', 'RESET');
     const producer = new PartitionedProducer<{ key: string; seq: number }>({ stream: partitioned, partitions: 2, redis: server.url, registry: new MetricsRegistry() });
@@ -203,7 +203,7 @@ describe('ACL: ordered partitioned consumer user', () => {
   });
 });
 
-describe('ACL: credentials', () => {
+describe('ACL: credentials', { timeout: 100_000 }, () => {
   it('reports a wrong password as an AuthenticationError', async () => {
     const producer = new Producer({ stream, redis: urlFor('producer', 'wrong'), connectTimeoutMs: 2_000, registry: new MetricsRegistry() });
     producer.on('error', () => undefined);

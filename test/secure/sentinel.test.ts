@@ -128,7 +128,7 @@ async function roundTrip(redis: RedisOption): Promise<void> {
   }
 }
 
-describe('Sentinel', () => {
+describe('Sentinel', { timeout: 100_000 }, () => {
   it('works with sentinel options', async () => {
     await roundTrip(sentinelOptions());
   });

@@ -74,7 +74,7 @@ async function refused(redis: RedisClientOptions | string): Promise<Error> {
   }
 }
 
-describe('TLS', () => {
+describe('TLS', { timeout: 100_000 }, () => {
   it('serves TLS only on the rediss:// URL', () => {
     assert.match(server.url, /^rediss:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -103,7 +103,7 @@ describe('TLS', () => {
   });
 });
 
-describe('TLS cluster', () => {
+describe('TLS cluster', { timeout: 100_000 }, () => {
   let cluster: LocalCluster;
   before(async () => {
     cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 0, nodeOptions: { tls: { cert: certs.cert, key: certs.key, ca: certs.ca } } });

@@ -146,33 +146,7 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
     const settledAt = Date.now();
     stamp(settled ? 'settled: nothing pending, everything delivered' : `NOT settled within ${config.settleTimeoutMs} ms`);
     await fleet.closeAll(15_000);
-
-    const final = await monitor.groupState(stream, group);
-    const admin = new Admin({ redis: rig.server.url });
-    const adminStats = await admin.stats(stream).finally(() => admin.close());
-    const verdict = verify({
-      n: config.n, visibilityTimeoutMs: config.visibilityTimeoutMs,
-      stream: await monitor.readAll(stream), dead: await monitor.readAll(streamKeys(stream).dead),
-      pendingLeft: final?.pending ?? -1, allDelivered: final !== undefined && final.lastDeliveredId === final.lastGeneratedId,
-      sendStats: stats,
-      ledgers: fleet.all.map((h) => ({ instance: h.instance, name: h.name, path: h.ledger, killedAt: h.killedAt })),
-      kills: chaos.kills, faults: chaos.faults,
-    });
-    const { ids: _ids, ...send } = stats;
-    const result: TortureReport = {
-      ...verdict, ok: false, failures: [], config, send, producerErrorEvents, faultLog: chaos.faults,
-      faults: {
-        consumerKills: chaos.count('consumer-kill'), reusedNames: chaos.kills.filter((k) => k.replacementReusedName).length,
-        redisKills: chaos.count('redis-kill'),
-        redisDowntimesMs: chaos.faults.filter((f) => f.kind === 'redis-kill').map((f) => f.endAt - f.at),
-        cuts: chaos.count('cut'),
-        cutConnections: chaos.faults.filter((f) => f.kind === 'cut').reduce((sum, f) => sum + Number.parseInt(f.detail, 10), 0),
-      },
-      counters: fleet.counters(), consumerErrors: fleet.errors(), consumerWarnings: fleet.warnings(), consumerProcesses: fleet.all.length,
-      unexpectedExits: fleet.unexpectedExits,
-      adminStats: { deadLetters: adminStats.deadLetters, pending: adminStats.groups.find((g) => g.name === group)?.pending ?? -1 },
-      wallMs: settledAt - sendStart, totalMs: 0, runDir: '',
-    };
+    const result = await assemble(config, rig, chaos, stats, { producerErrorEvents, wallMs: settledAt - sendStart });
     result.failures = failuresOf(result, config);
     if (chaosError) result.failures.push(`fault injection failed: ${(chaosError as Error).message}`);
     result.ok = result.failures.length === 0;
@@ -181,6 +155,39 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
     clearInterval(ticker);
     clearInterval(poller);
   }
+}
+
+/** Reads the evidence back (straight from Redis and the ledgers) and puts the report together. */
+async function assemble(
+  config: TortureConfig, rig: Rig, chaos: Chaos, stats: SendStats, extra: { producerErrorEvents: number; wallMs: number },
+): Promise<TortureReport> {
+  const { fleet, monitor, stream, group } = rig;
+  const final = await monitor.groupState(stream, group);
+  const admin = new Admin({ redis: rig.server.url });
+  const adminStats = await admin.stats(stream).finally(() => admin.close());
+  const verdict = verify({
+    n: config.n, visibilityTimeoutMs: config.visibilityTimeoutMs,
+    stream: await monitor.readAll(stream), dead: await monitor.readAll(streamKeys(stream).dead),
+    pendingLeft: final?.pending ?? -1, allDelivered: final !== undefined && final.lastDeliveredId === final.lastGeneratedId,
+    sendStats: stats,
+    ledgers: fleet.all.map((h) => ({ instance: h.instance, name: h.name, path: h.ledger, killedAt: h.killedAt })),
+    kills: chaos.kills, faults: chaos.faults,
+  });
+  const { ids: _ids, ...send } = stats;
+  return {
+    ...verdict, ok: false, failures: [], config, send, producerErrorEvents: extra.producerErrorEvents, faultLog: chaos.faults,
+    faults: {
+      consumerKills: chaos.count('consumer-kill'), reusedNames: chaos.kills.filter((k) => k.replacementReusedName).length,
+      redisKills: chaos.count('redis-kill'),
+      redisDowntimesMs: chaos.faults.filter((f) => f.kind === 'redis-kill').map((f) => f.endAt - f.at),
+      cuts: chaos.count('cut'),
+      cutConnections: chaos.faults.filter((f) => f.kind === 'cut').reduce((sum, f) => sum + Number.parseInt(f.detail, 10), 0),
+    },
+    counters: fleet.counters(), consumerErrors: fleet.errors(), consumerWarnings: fleet.warnings(), consumerProcesses: fleet.all.length,
+    unexpectedExits: fleet.unexpectedExits,
+    adminStats: { deadLetters: adminStats.deadLetters, pending: adminStats.groups.find((g) => g.name === group)?.pending ?? -1 },
+    wallMs: extra.wallMs, totalMs: 0, runDir: '',
+  };
 }
 
 /** Polls until the group has nothing pending and everything was delivered; false at the deadline. */

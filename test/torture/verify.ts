@@ -117,150 +117,161 @@ function readLedgers(sources: readonly LedgerSource[]): Map<number, LedgerEvent[
   return byInstance;
 }
 
-/** Computes the verdict. */
-export function verify(e: Evidence): Verdict {
+/** What the stream holds: each entry's payload, the poison entries, the message numbers present. */
+function indexStream(stream: readonly RawStreamEntry[]) {
   const entries = new Map<string, TorturePayload | undefined>();
-  for (const entry of e.stream) entries.set(entry.id, decode(entry.fields));
-  const numbersInStream = new Set<number>();
+  const numbers = new Set<number>();
   const poisonIds = new Set<string>();
-  for (const [id, payload] of entries) {
+  const poisonNumbers = new Set<number>();
+  for (const entry of stream) {
+    const payload = decode(entry.fields);
+    entries.set(entry.id, payload);
     if (payload === undefined) continue;
-    numbersInStream.add(payload.n);
-    if (payload.p === 1) poisonIds.add(id);
+    numbers.add(payload.n);
+    if (payload.p === 1) {
+      poisonIds.add(entry.id);
+      poisonNumbers.add(payload.n);
+    }
   }
-  const acknowledged = e.sendStats.ids.filter((id): id is string => id !== undefined);
-  const acknowledgedButMissing = acknowledged.filter((id) => !entries.has(id)).length;
+  return { entries, numbers, poisonIds, poisonNumbers };
+}
 
-  const ledgers = readLedgers(e.ledgers);
-  const killedAt = new Map(e.ledgers.map((l) => [l.instance, l.killedAt]));
-  const handledIds = new Map<string, number>();
-  const handledNumbers = new Set<number>();
-  let handledLines = 0;
-  let handlerRuns = 0;
-  const firstHandled = new Map<string, { instance: number; at: number }>();
-  /** Entry ID → instance → when that instance handled it (last time). */
-  const handledAt = new Map<string, Map<number, number>>();
-  const duplicateCauses = { afterKill: 0, sameProcess: 0, other: 0 };
-  const starts = new Map<string, { at: number; instance: number }[]>();
-  const executions = new Map<string, Execution[]>();
-  let longHandlers = 0;
-  for (const [instance, events] of ledgers) {
+/** What the ledgers say: handler runs, successes (and their duplicates), executions per entry. */
+function ledgerFacts(sources: readonly LedgerSource[]) {
+  const killedAt = new Map(sources.map((l) => [l.instance, l.killedAt]));
+  const facts = {
+    handlerRuns: 0,
+    handledLines: 0,
+    /** Entry ID → times handled. */
+    handledIds: new Map<string, number>(),
+    handledNumbers: new Set<number>(),
+    /** Entry ID → instance → when that instance handled it (last time). */
+    handledAt: new Map<string, Map<number, number>>(),
+    duplicateCauses: { afterKill: 0, sameProcess: 0, other: 0 },
+    starts: new Map<string, { at: number; instance: number }[]>(),
+    executions: new Map<string, Execution[]>(),
+  };
+  const firstHandled = new Map<string, number>();
+  for (const [instance, events] of readLedgers(sources)) {
     const open = new Map<string, number>();
     for (const event of events) {
       if (event.kind === 'S') {
-        handlerRuns++;
+        facts.handlerRuns++;
         open.set(event.id, event.at);
-        const list = starts.get(event.id);
-        if (list) list.push({ at: event.at, instance });
-        else starts.set(event.id, [{ at: event.at, instance }]);
+        const list = facts.starts.get(event.id) ?? [];
+        list.push({ at: event.at, instance });
+        facts.starts.set(event.id, list);
         continue;
       }
       const start = open.get(event.id);
       open.delete(event.id);
-      if (start !== undefined) addExecution(executions, event.id, { instance, start, end: event.at, finished: true });
+      if (start !== undefined) addExecution(facts.executions, event.id, { instance, start, end: event.at, finished: true });
       if (event.kind !== 'H') continue;
-      handledLines++;
-      handledNumbers.add(event.n);
-      const byInstance = handledAt.get(event.id) ?? new Map<number, number>();
-      byInstance.set(instance, event.at);
-      handledAt.set(event.id, byInstance);
-      const times = (handledIds.get(event.id) ?? 0) + 1;
-      handledIds.set(event.id, times);
+      facts.handledLines++;
+      facts.handledNumbers.add(event.n);
+      const byInstance = facts.handledAt.get(event.id) ?? new Map<number, number>();
+      facts.handledAt.set(event.id, byInstance.set(instance, event.at));
+      facts.handledIds.set(event.id, (facts.handledIds.get(event.id) ?? 0) + 1);
       const first = firstHandled.get(event.id);
-      if (first === undefined) firstHandled.set(event.id, { instance, at: event.at });
-      else if (first.instance === instance) duplicateCauses.sameProcess++;
-      else if ((killedAt.get(first.instance) ?? Infinity) < event.at) duplicateCauses.afterKill++;
-      else duplicateCauses.other++;
+      if (first === undefined) firstHandled.set(event.id, instance);
+      else if (first === instance) facts.duplicateCauses.sameProcess++;
+      else if ((killedAt.get(first) ?? Infinity) < event.at) facts.duplicateCauses.afterKill++;
+      else facts.duplicateCauses.other++;
     }
-    for (const [id, start] of open) addExecution(executions, id, { instance, start, end: killedAt.get(instance) ?? Infinity, finished: false });
+    for (const [id, start] of open) addExecution(facts.executions, id, { instance, start, end: killedAt.get(instance) ?? Infinity, finished: false });
   }
-  for (const [id, payload] of entries) if (payload?.ms !== undefined && payload.ms >= e.visibilityTimeoutMs && handledIds.has(id)) longHandlers++;
+  return facts;
+}
 
-  // Dead letters: exactly the poison entries, each once.
-  const deadCount = new Map<string, number>();
-  const deadAt = new Map<string, number>();
-  const deadReasons: Record<string, number> = {};
-  for (const dead of e.dead) {
-    const id = field(dead.fields, 'dead.id') ?? '?';
-    deadCount.set(id, (deadCount.get(id) ?? 0) + 1);
-    deadAt.set(id, Number(field(dead.fields, 'dead.at') ?? 0));
-    const reason = (field(dead.fields, 'dead.reason') ?? '').split(/[:(]/)[0]?.replace(/\d+/g, 'N').trim() ?? '';
-    deadReasons[reason] = (deadReasons[reason] ?? 0) + 1;
+/** The dead letters against the poison entries: exactly those, each once. */
+function deadLetterFacts(dead: readonly RawStreamEntry[], poisonIds: Set<string>, executions: Map<string, Execution[]>) {
+  const count = new Map<string, number>();
+  const at = new Map<string, number>();
+  const reasons: Record<string, number> = {};
+  for (const letter of dead) {
+    const id = field(letter.fields, 'dead.id') ?? '?';
+    count.set(id, (count.get(id) ?? 0) + 1);
+    at.set(id, Number(field(letter.fields, 'dead.at') ?? 0));
+    const reason = (field(letter.fields, 'dead.reason') ?? '').split(/[:(]/)[0]?.replace(/\d+/g, 'N').trim() ?? '';
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
   }
-  let deadNotPoison = 0;
+  let notPoison = 0;
   let crashExhausted = 0;
-  let deadTwice = 0;
-  for (const [id, count] of deadCount) {
+  let twice = 0;
+  for (const [id, times] of count) {
     if (!poisonIds.has(id)) {
-      deadNotPoison += count;
+      notPoison += times;
       // By design, deliveries that never produced an outcome count toward maxDeliveries (a message
       // that kills its consumer every time is a poison pill). Proven here when every handler run of
       // the entry was cut short by a SIGKILL of its process.
       const runs = executions.get(id) ?? [];
-      if (runs.length > 0 && runs.every((run) => !run.finished && Number.isFinite(run.end))) crashExhausted += count;
+      if (runs.length > 0 && runs.every((run) => !run.finished && Number.isFinite(run.end))) crashExhausted += times;
     }
-    if (count > 1) deadTwice += count - 1;
+    if (times > 1) twice += times - 1;
   }
-  const deadMissing = [...poisonIds].filter((id) => !deadCount.has(id)).length;
+  const missing = [...poisonIds].filter((id) => !count.has(id)).length;
+  const exact = notPoison === 0 && missing === 0 && twice === 0 && dead.length === poisonIds.size;
+  return { count, at, reasons, notPoison, crashExhausted, twice, missing, exact };
+}
 
-  // Lost: a message number never handled (poison: never dead-lettered); an entry neither handled nor dead-lettered.
-  const lostNumbers: number[] = [];
-  const poisonNumbers = new Set<number>();
-  for (const id of poisonIds) {
-    const payload = entries.get(id) as TorturePayload;
-    poisonNumbers.add(payload.n);
-  }
+/** Computes the verdict. */
+export function verify(e: Evidence): Verdict {
+  const { entries, numbers, poisonIds, poisonNumbers } = indexStream(e.stream);
+  const acknowledged = e.sendStats.ids.filter((id): id is string => id !== undefined);
+  const ledger = ledgerFacts(e.ledgers);
+  const dead = deadLetterFacts(e.dead, poisonIds, ledger.executions);
+
+  // Lost: neither handled nor in the dead letters (a poison message: not in the dead letters).
   const deadNumbers = new Set<number>();
-  for (const id of deadCount.keys()) {
+  for (const id of dead.count.keys()) {
     const payload = entries.get(id);
     if (payload !== undefined) deadNumbers.add(payload.n);
   }
-  // Lost: neither handled nor in the dead letters (a poison message: not in the dead letters).
+  const lostNumbers: number[] = [];
   for (let i = 0; i < e.n; i++) {
-    const done = poisonNumbers.has(i) ? deadNumbers.has(i) : handledNumbers.has(i) || deadNumbers.has(i);
+    const done = deadNumbers.has(i) || (!poisonNumbers.has(i) && ledger.handledNumbers.has(i));
     if (!done) lostNumbers.push(i);
   }
   let lostEntries = 0;
   for (const [id, payload] of entries) {
-    const done = payload?.p === 1 ? deadCount.has(id) : handledIds.has(id) || deadCount.has(id);
+    const done = dead.count.has(id) || (payload?.p !== 1 && ledger.handledIds.has(id));
     if (!done) lostEntries++;
   }
-
-  let maxHandledPerEntry = 0;
-  for (const times of handledIds.values()) maxHandledPerEntry = Math.max(maxHandledPerEntry, times);
-  const duplicates = handledLines - handledIds.size;
+  let longHandlers = 0;
+  for (const [id, payload] of entries) if ((payload?.ms ?? 0) >= e.visibilityTimeoutMs && ledger.handledIds.has(id)) longHandlers++;
+  const duplicates = ledger.handledLines - ledger.handledIds.size;
 
   return {
     sent: acknowledged.length,
     streamEntries: entries.size,
-    acknowledgedButMissing,
-    producerDuplicates: entries.size - numbersInStream.size,
+    acknowledgedButMissing: acknowledged.filter((id) => !entries.has(id)).length,
+    producerDuplicates: entries.size - numbers.size,
     nonPoison: e.n - poisonNumbers.size,
     poison: poisonNumbers.size,
     poisonEntries: poisonIds.size,
-    handledUnique: handledNumbers.size,
-    handledEntries: handledIds.size,
+    handledUnique: ledger.handledNumbers.size,
+    handledEntries: ledger.handledIds.size,
     lost: lostNumbers.length,
     lostEntries,
     lostSample: lostNumbers.slice(0, 20),
-    handlerRuns,
-    handledLines,
+    handlerRuns: ledger.handlerRuns,
+    handledLines: ledger.handledLines,
     duplicates,
-    duplicateRate: handledIds.size === 0 ? 0 : duplicates / handledIds.size,
-    duplicateCauses,
-    maxHandledPerEntry,
+    duplicateRate: ledger.handledIds.size === 0 ? 0 : duplicates / ledger.handledIds.size,
+    duplicateCauses: ledger.duplicateCauses,
+    maxHandledPerEntry: [...ledger.handledIds.values()].reduce((max, times) => Math.max(max, times), 0),
     deadLetters: e.dead.length,
-    deadLettersExact: deadNotPoison === 0 && deadMissing === 0 && deadTwice === 0 && e.dead.length === poisonIds.size,
-    deadNotPoison,
-    crashExhausted,
-    deadMissing,
-    deadTwice,
-    deadReasons,
+    deadLettersExact: dead.exact,
+    deadNotPoison: dead.notPoison,
+    crashExhausted: dead.crashExhausted,
+    deadMissing: dead.missing,
+    deadTwice: dead.twice,
+    deadReasons: dead.reasons,
     pendingLeft: e.pendingLeft,
     allDelivered: e.allDelivered,
-    redelivery: redeliveries(e.kills, starts, deadAt, handledAt),
+    redelivery: redeliveries(e.kills, ledger.starts, dead.at, ledger.handledAt),
     longHandlers,
-    ...takeovers(executions, entries, e),
+    ...takeovers(ledger.executions, entries, e),
   };
 }
 
