@@ -119,6 +119,9 @@ function consumerRole(init: ConsumerInit) {
         peakRssBytes: rss.peak,
         maxRssBytes: ru.maxRSS * 1024,
         rssAtMarkBytes: rssAtMark,
+        peakHeapTotalBytes: rss.peakHeapTotal,
+        peakHeapUsedBytes: rss.peakHeapUsed,
+        peakExternalBytes: rss.peakExternal,
         latency: lat ? summarizeLatencyUs(lat.subarray(0, latCount)) : null,
       });
     }

@@ -145,6 +145,9 @@ export interface ConsumerDone {
   peakRssBytes: number;
   maxRssBytes: number;
   rssAtMarkBytes: number;
+  peakHeapTotalBytes: number;
+  peakHeapUsedBytes: number;
+  peakExternalBytes: number;
   latency: { count: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; meanMs: number } | null;
 }
 

@@ -83,6 +83,10 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Periodically samples process RSS and keeps the peak. */
 export class RssSampler {
   peak = 0;
+  /** Peaks of V8's heap (total reserved / used) and of external + ArrayBuffer memory, bytes. */
+  peakHeapTotal = 0;
+  peakHeapUsed = 0;
+  peakExternal = 0;
   private timer: NodeJS.Timeout | undefined;
   constructor(private readonly everyMs: number) {}
   start(): void {
@@ -91,9 +95,12 @@ export class RssSampler {
     this.timer.unref();
   }
   sample(): number {
-    const rss = process.memoryUsage.rss();
-    if (rss > this.peak) this.peak = rss;
-    return rss;
+    const m = process.memoryUsage();
+    if (m.rss > this.peak) this.peak = m.rss;
+    if (m.heapTotal > this.peakHeapTotal) this.peakHeapTotal = m.heapTotal;
+    if (m.heapUsed > this.peakHeapUsed) this.peakHeapUsed = m.heapUsed;
+    if (m.external > this.peakExternal) this.peakExternal = m.external;
+    return m.rss;
   }
   stop(): void {
     if (this.timer) clearInterval(this.timer);

@@ -40,6 +40,9 @@ export interface BacklogResult {
   peakRssMB?: number;
   maxRssMB?: number;
   idleRssMB?: number;
+  peakHeapTotalMB?: number;
+  peakHeapUsedMB?: number;
+  peakExternalMB?: number;
   redisUsedMemoryMB?: number;
   duplicates?: number;
 }
@@ -170,7 +173,7 @@ export function renderTables(res: BenchResults, systems: readonly SystemName[]):
   if (costRows.length) {
     out.push('### Cost per 100k messages, end-to-end runs (medians)');
     out.push('');
-    out.push(mdTable(['system', 'producer call', 'e2e msg/s', 'consumer Node CPU s', 'Redis CPU s', 'consumer RSS idle MB', 'consumer RSS peak MB', 'duplicates'], costRows));
+    out.push(mdTable(['system', 'producer call', 'e2e msg/s', 'consumer Node CPU s', 'Redis CPU s', 'consumer RSS warm MB', 'consumer RSS peak MB', 'duplicates'], costRows));
     out.push('');
   }
 
@@ -182,8 +185,8 @@ export function renderTables(res: BenchResults, systems: readonly SystemName[]):
     else
       out.push(
         mdTable(
-          ['entries', 'fill msg/s (sendMany)', 'drain msg/s', 'consumer RSS idle MB', 'consumer peak RSS MB (sampled)', 'consumer maxrss MB', 'Redis used_memory MB (full backlog)'],
-          [[int(b.entries), int(b.fillRate), int(b.drainRate), mb(b.idleRssMB), mb(b.peakRssMB), mb(b.maxRssMB), mb(b.redisUsedMemoryMB)]],
+          ['entries', 'fill msg/s (sendMany)', 'drain msg/s', 'consumer RSS before start MB', 'consumer peak RSS MB (sampled)', 'consumer maxrss MB', 'V8 heap peak MB (reserved / used)', 'Redis used_memory MB (full backlog)'],
+          [[int(b.entries), int(b.fillRate), int(b.drainRate), mb(b.idleRssMB), mb(b.peakRssMB), mb(b.maxRssMB), `${mb(b.peakHeapTotalMB)} / ${mb(b.peakHeapUsedMB)}`, mb(b.redisUsedMemoryMB)]],
         ),
       );
     out.push('');

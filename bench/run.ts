@@ -85,6 +85,7 @@ const { values: argv } = parseArgs({
     concurrency: { type: 'string' },
     modes: { type: 'string' },
     warmup: { type: 'string' },
+    report: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: false,
@@ -107,6 +108,7 @@ if (argv.help) {
   --prof a,b         run these systems' children with --cpu-prof (profiles in bench/results/prof/)
   --tsx              run the measured children under tsx instead of transpiled JavaScript
   --warmup W         warm-up messages before each produce / e2e / drain measurement (default 1000)
+  --report PATH      only print the tables of an earlier run's JSON (no measuring)
   --modes one,bulk   producer modes for the produce and e2e scenarios (default both)
   --concurrency s=c  override a consumer's concurrency, e.g. streamq=64,bullmq=50 (for tuning)`);
   process.exit(0);
@@ -370,6 +372,8 @@ async function measureE2e(system: SystemName, mode: 'one' | 'bulk'): Promise<Met
       producerCpuPer100k: cpuPer100k(produced.cpuUserUs + produced.cpuSystemUs, N),
       idleRssMB: done.rssAtMarkBytes / MB,
       peakRssMB: Math.max(done.peakRssBytes, done.maxRssBytes) / MB,
+      peakHeapTotalMB: done.peakHeapTotalBytes / MB,
+      peakHeapUsedMB: done.peakHeapUsedBytes / MB,
       duplicates: done.duplicates,
     };
   });
@@ -430,6 +434,9 @@ async function measureDrain(system: SystemName, n: number, rssSampleMs = 100): P
       idleRssMB: done.rssAtMarkBytes / MB,
       peakRssMB: done.peakRssBytes / MB,
       maxRssMB: done.maxRssBytes / MB,
+      peakHeapTotalMB: done.peakHeapTotalBytes / MB,
+      peakHeapUsedMB: done.peakHeapUsedBytes / MB,
+      peakExternalMB: done.peakExternalBytes / MB,
       redisUsedMemoryMB: used / MB,
       duplicates: done.duplicates,
     };
@@ -709,10 +716,13 @@ async function main(): Promise<void> {
             peakRssMB: m.peakRssMB,
             maxRssMB: m.maxRssMB,
             idleRssMB: m.idleRssMB,
+            peakHeapTotalMB: m.peakHeapTotalMB,
+            peakHeapUsedMB: m.peakHeapUsedMB,
+            peakExternalMB: m.peakExternalMB,
             redisUsedMemoryMB: m.redisUsedMemoryMB,
             duplicates: m.duplicates,
           });
-          log(`[backlog] ${BACKLOG} entries: fill ${fmtRate(m.fillRate)}, drain ${fmtRate(m.rate!)}, consumer peak RSS ${m.peakRssMB!.toFixed(1)} MB (maxrss ${m.maxRssMB!.toFixed(1)} MB)`);
+          log(`[backlog] ${BACKLOG} entries: fill ${fmtRate(m.fillRate)}, drain ${fmtRate(m.rate!)}, consumer peak RSS ${m.peakRssMB!.toFixed(1)} MB (maxrss ${m.maxRssMB!.toFixed(1)} MB; V8 heap peak ${m.peakHeapTotalMB!.toFixed(1)} MB reserved, ${m.peakHeapUsedMB!.toFixed(1)} MB used)`);
         } catch (err) {
           b.error = String((err as Error).message ?? err);
           log(`[backlog] FAILED ${b.error}`);
@@ -727,20 +737,25 @@ async function main(): Promise<void> {
   res.medians = computeMedians(res.runs);
   res.targets = systems.includes('streamq') ? checkTargets(res) : [];
   res.meta.wallSeconds = Math.round((Date.now() - started) / 1000);
+  res.meta.command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
   writeJson(JSON_PATH, res);
-  const v = res.meta.versions as Record<string, string>;
-  const la = (res.meta.machine as { loadavgAtStart: number[] }).loadavgAtStart;
-  const text = [
-    renderTables(res, systems),
-    `Machine: ${NCPU} × ${cpuModel} (nproc ${NCPU}), ${(res.meta.machine as { memGB: number }).memGB} GB; load average at start ${la.map((x) => x.toFixed(2)).join(' ')}.`,
-    `Versions: node ${v.node}; ${v.redisServer.split(' ').slice(0, 3).join(' ')}; streamq (src/ of this tree); bullmq ${v.bullmq} (ioredis ${v.ioredis}); bee-queue ${v.beeQueue} (redis ${v.beeQueueRedis}); node-redis ${v.nodeRedis}.`,
-    `Command: npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}; wall time ${res.meta.wallSeconds} s; ${res.meta.date}.`,
-  ].join('\n');
+  const text = fullText(res);
   const mdPath = JSON_PATH.replace(/\.json$/, '') + '.md';
   writeFileSync(mdPath, text + '\n');
   console.log('');
   console.log(text);
   console.log(`JSON: ${JSON_PATH}; tables: ${mdPath}`);
+}
+
+function fullText(res: BenchResults): string {
+  const v = res.meta.versions as Record<string, string>;
+  const machine = res.meta.machine as { nproc: number; cpuModel: string; memGB: number; loadavgAtStart: number[] };
+  return [
+    renderTables(res, res.meta.systems as SystemName[]),
+    `Machine: ${machine.nproc} × ${machine.cpuModel} (nproc ${machine.nproc}), ${machine.memGB} GB; load average at start ${machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}.`,
+    `Versions: node ${v.node}; ${v.redisServer.split(' ').slice(0, 3).join(' ')}; streamq (src/ of this tree); bullmq ${v.bullmq} (ioredis ${v.ioredis}); bee-queue ${v.beeQueue} (redis ${v.beeQueueRedis}); node-redis ${v.nodeRedis}.`,
+    `Command: ${String(res.meta.command ?? 'npm run bench')}; wall time ${res.meta.wallSeconds} s; ${res.meta.date}.`,
+  ].join('\n');
 }
 
 const shutdown = async (code: number) => {
@@ -761,6 +776,13 @@ process.on('exit', () => {
   killAll();
   removeMirror();
 });
+
+if (argv.report) {
+  const res = JSON.parse(readFileSync(resolve(argv.report), 'utf8')) as BenchResults;
+  res.targets = checkTargets(res);
+  console.log(fullText(res));
+  process.exit(0);
+}
 
 main().then(
   () => shutdown(0),

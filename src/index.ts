@@ -3,7 +3,8 @@
  * Public exports only.
  */
 export { Producer, DELAYED_ID_PREFIX } from './producer.js';
-export type { ProducerOptions, SendOptions } from './producer.js';
+export type { ProducerOptions, SendOptions, WaitForReplicas } from './producer.js';
+export { ReplicationError } from './producer.js';
 export { Consumer } from './consumer/consumer.js';
 export type { CloseOptions } from './consumer/consumer.js';
 export type { ConsumerOptions, MessageHandler, BatchHandler } from './consumer/options.js';
@@ -11,8 +12,8 @@ export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
 export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter } from './admin-types.js';
-export type { RedisOption, AnyRedisClient, AnyRedisCluster } from './connection.js';
-export { maskUrl } from './connection.js';
+export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
+export { maskUrl, parseRedisUrl } from './connection.js';
 export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';
 export type { BackoffPolicy, ExponentialBackoffOptions } from './backoff.js';
 export type { Headers } from './codec.js';
@@ -28,3 +29,7 @@ export {
   WrongTypeError, RedisCommandError, ClosedError, TimeoutError, UnrecoverableError,
 } from './errors.js';
 export type { StreamqErrorCode, StreamqErrorOptions } from './errors.js';
+export {
+  PartitionedProducer, PartitionedConsumer, partitionOf, partitionStream, partitionStreams, fnv1a32, MAX_PARTITIONS,
+} from './partitioned.js';
+export type { PartitionedProducerOptions, PartitionedSendOptions, PartitionedSendResult, PartitionedConsumerOptions, PartitionEvent } from './partitioned.js';

@@ -1,3 +1,5 @@
+import { maskUrl as maskAnyUrl } from '../index.js';
+
 /** The URL used when neither `--url` nor `REDIS_URL` is given. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -29,6 +31,7 @@ export const resolveUrl = (flag: string | undefined, env: NodeJS.ProcessEnv = pr
  * password) replaced by `***`, safe to print. An unparsable URL prints as `<invalid URL>`.
  */
 export const maskUrl = (url: string): string => {
+  if (isMultiHost(url)) return maskAnyUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,6 +45,10 @@ export const maskUrl = (url: string): string => {
 
 /** The secret part of a URL (its password, else a lone user), raw and decoded, to scrub from messages. */
 const secretsOf = (url: string): string[] => {
+  if (isMultiHost(url)) {
+    const secret = /^[a-z+]+:\/\/(?:[^:@/]*:)?([^@/]+)@/i.exec(url)?.[1];
+    return secret !== undefined && secret.length >= 3 ? [secret] : [];
+  }
   try {
     const parsed = new URL(url);
     const raw = [parsed.password !== '' ? parsed.password : parsed.username].filter((s) => s.length >= 3);
@@ -59,8 +66,18 @@ export const redact = (text: string, url: string | undefined): string => {
   return result;
 };
 
-/** Host and port of a `redis://` or `rediss://` URL (port 6379 when absent). */
+/** Whether `url` is a multi-host form (`redis+cluster://h:p,h:p`, `redis+sentinel://…`), which `new URL` cannot parse. */
+const isMultiHost = (url: string): boolean => /^rediss?\+(cluster|sentinel):\/\//i.test(url);
+
+/**
+ * Host and port of a `redis://` or `rediss://` URL (port 6379 when absent); for the multi-host
+ * forms (`redis+cluster://…`, `redis+sentinel://…`), of the first host listed.
+ */
 export const hostPort = (url: string): { host: string; port: number } => {
+  if (isMultiHost(url)) {
+    const first = url.replace(/^[a-z+]+:\/\/([^@/]*@)?/i, '').split(/[,/]/)[0] ?? '';
+    return hostPort(`redis://${first}`);
+  }
   const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new Error(`unsupported URL scheme "${parsed.protocol}" (use redis:// or rediss://)`);

@@ -85,7 +85,7 @@ export async function dropStream(url: string, stream: string): Promise<void> {
   const { deleteStreamKeys } = await import('../../src/cli/drop-stream.js');
   const admin = new Admin({ redis: url });
   try {
-    await deleteStreamKeys(admin, url, stream);
+    await deleteStreamKeys(admin, stream);
   } finally {
     await admin.close();
   }

@@ -4,7 +4,6 @@ import { CliError, ExitCode, exitCodeFor, isConnectionError } from '../../src/cl
 import { formatDuration, renderTable, sanitize, truncate } from '../../src/cli/format.js';
 import { HandledTracker } from '../../src/cli/handled-tracker.js';
 import { parseJsonArgs, parseNdjson } from '../../src/cli/input.js';
-import { escapeGlob } from '../../src/cli/drop-stream.js';
 import { collectHeader, nextId, positiveInt, rangeBound, startAt } from '../../src/cli/options.js';
 import { hostPort, maskUrl, redact, resolveUrl } from '../../src/cli/url.js';
 
@@ -93,8 +92,11 @@ describe('options', () => {
     assert.equal(nextId('1700000000000-18446744073709551614'), '1700000000000-18446744073709551615');
   });
 
-  it('escapes glob characters', () => {
-    assert.equal(escapeGlob('a*b?[c]\\'), 'a\\*b\\?\\[c\\]\\\\');
+  it('reads multi-host cluster URLs: first host, password masked and scrubbed', () => {
+    const url = 'redis+cluster://u:s3cret@127.0.0.1:7000,127.0.0.1:7001';
+    assert.deepEqual(hostPort(url), { host: '127.0.0.1', port: 7000 });
+    assert.equal(maskUrl(url), 'redis+cluster://u:***@127.0.0.1:7000,127.0.0.1:7001');
+    assert.equal(redact(`failed: ${url} (s3cret)`, url).includes('s3cret'), false);
   });
 });
 

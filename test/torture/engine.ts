@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Producer, streamKeys } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { Chaos, type FaultRecord } from './chaos.js';
+import { Chaos, type FaultRecord, type KillRecord } from './chaos.js';
 import type { TortureConfig } from './config.js';
 import { Fleet } from './fleet.js';
 import { Monitor, type GroupState } from './monitor.js';
@@ -28,6 +28,8 @@ export interface TortureReport extends Verdict {
   producerErrorEvents: number;
   /** Every fault injected, in order. */
   faultLog: FaultRecord[];
+  /** Every consumer SIGKILL, with the entries the killed consumer held. */
+  killLog: KillRecord[];
   faults: { consumerKills: number; reusedNames: number; redisKills: number; redisDowntimesMs: number[]; cuts: number; cutConnections: number };
   counters: ReturnType<Fleet['counters']>;
   consumerErrors: Record<string, number>;
@@ -175,7 +177,7 @@ async function assemble(
   });
   const { ids: _ids, ...send } = stats;
   return {
-    ...verdict, ok: false, failures: [], config, send, producerErrorEvents: extra.producerErrorEvents, faultLog: chaos.faults,
+    ...verdict, ok: false, failures: [], config, send, producerErrorEvents: extra.producerErrorEvents, faultLog: chaos.faults, killLog: chaos.kills,
     faults: {
       consumerKills: chaos.count('consumer-kill'), reusedNames: chaos.kills.filter((k) => k.replacementReusedName).length,
       redisKills: chaos.count('redis-kill'),

@@ -128,6 +128,23 @@ describe('torture verdict', () => {
     assert.equal(v.redelivery.notRedelivered, 0);
   });
 
+  it('does not expect redelivery of what a killed consumer settled with a call still in flight', () => {
+    const kill = (held: string[]): KillRecord => ({ instance: 1, name: 'c1', at: 1000, held, replacementReusedName: false });
+    // 1-0 was handled at 101 ms (its XACK landed after the kill); the poison 4-0 was dead-lettered at 900 ms.
+    const settled = verify(evidence((e) => {
+      e.kills = [kill(['1-0', '4-0'])];
+      e.dead = [dead('4-0', { n: 3, p: 1 }, 900)];
+    }));
+    assert.equal(settled.redelivery.settledInFlight, 2);
+    assert.equal(settled.redelivery.notRedelivered, 0);
+    // 2-0 was neither settled nor started again: a failure.
+    const stuck = verify(evidence((e, lines) => {
+      lines[0] = (lines[0] as string[]).filter((line) => !line.startsWith('H 2-0'));
+      e.kills = [kill(['2-0'])];
+    }));
+    assert.equal(stuck.redelivery.notRedelivered, 1);
+  });
+
   it('generates exactly floor(n · rate) poison messages, deterministically', () => {
     const options = { seed: 1, poisonRate: 0.01, longRate: 0.001, visibilityTimeoutMs: 2000 };
     const payloads = makePayloads(20_000, options);

@@ -63,7 +63,7 @@ export interface Verdict {
   deadReasons: Record<string, number>;
   pendingLeft: number;
   allDelivered: boolean;
-  redelivery: { kills: number; measuredKills: number; entries: number; ackedInFlight: number; slowestMs: number; medianSlowestMs: number; notRedelivered: number };
+  redelivery: { kills: number; measuredKills: number; entries: number; settledInFlight: number; slowestMs: number; medianSlowestMs: number; notRedelivered: number };
   longHandlers: number;
   takenOverWhileRunning: number;
   takenOverOutsideFaults: number;
@@ -288,17 +288,20 @@ function redeliveries(
   const slowestPerKill: number[] = [];
   let entries = 0;
   let notRedelivered = 0;
-  let ackedInFlight = 0;
+  let settledInFlight = 0;
   for (const kill of kills) {
     if (kill.held === null) continue;
     let slowest = 0;
     for (const id of kill.held) {
       entries++;
-      // Handled by the killed process just before the kill: its XACK was still on its way through
-      // the proxy when the held entries were listed, and landed after. Nothing to redeliver.
+      // Settled by the killed process just before the kill — handled (its XACK still on its way
+      // through the proxy) or dead-lettered (the script still on its way) when the held entries
+      // were listed — and landed after. Nothing to redeliver.
+      const startedAgain = (starts.get(id) ?? []).some((s) => s.at >= kill.at);
       const handledByVictim = handledAt.get(id)?.get(kill.instance);
-      if (handledByVictim !== undefined && handledByVictim <= kill.at && !(starts.get(id) ?? []).some((s) => s.at >= kill.at)) {
-        ackedInFlight++;
+      const deadBefore = (deadAt.get(id) ?? Infinity) <= kill.at;
+      if (!startedAgain && ((handledByVictim !== undefined && handledByVictim <= kill.at) || deadBefore)) {
+        settledInFlight++;
         continue;
       }
       let when = Infinity;
@@ -314,7 +317,7 @@ function redeliveries(
     kills: kills.length,
     measuredKills: kills.filter((k) => k.held !== null).length,
     entries,
-    ackedInFlight,
+    settledInFlight,
     slowestMs: slowestPerKill.length === 0 ? 0 : Math.max(...slowestPerKill),
     medianSlowestMs: median(slowestPerKill),
     notRedelivered,
