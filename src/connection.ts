@@ -333,6 +333,9 @@ export async function connect(option: RedisOption | undefined, settings: Connect
     if (!given.isOpen) throw new ConnectionError('The node-redis client given as `redis` is not connected: call `await client.connect()` first');
     return connectClient(given, false, kindOf(given), settings, state);
   }
+  if (typeof given !== 'string' && (given === null || typeof given !== 'object' || Array.isArray(given))) {
+    throw new InvalidOptionError(`Expected \`redis\` to be a URL, node-redis client options or a node-redis client, got ${given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given}`);
+  }
   const resolved = typeof given === 'string' ? parseRedisUrl(given) : given;
   const endpoint = typeof given === 'string' ? maskUrl(given) : endpointOf(resolved as string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions);
   const state = { everConnected: false, closing: false, startedAt: Date.now() };
@@ -361,7 +364,7 @@ export async function connect(option: RedisOption | undefined, settings: Connect
     return connectClient(sentinel as unknown as AnyRedisSentinel, true, endpoint, settings, state);
   }
   const options: RedisClientOptions = typeof resolved === 'string' ? { url: resolved } : { ...(resolved as RedisClientOptions) };
-  const client = createClient({
+  const client = createClientOrExplain({
     pingInterval: PING_INTERVAL_MS,
     ...options,
     commandOptions: { ...FAST_COMMAND_OPTIONS, ...options.commandOptions },
@@ -369,6 +372,16 @@ export async function connect(option: RedisOption | undefined, settings: Connect
     socket: { connectTimeout: timeoutMs, socketTimeout: SOCKET_TIMEOUT_MS, ...options.socket, reconnectStrategy } as RedisClientOptions['socket'],
   } as unknown as RedisClientOptions);
   return connectClient(client as unknown as AnyRedisClient, true, endpoint, settings, state);
+}
+
+/** createClient, with a malformed URL reported as an InvalidOptionError that shows the URL masked (node's TypeError carries it whole). */
+function createClientOrExplain(options: RedisClientOptions): ReturnType<typeof createClient> {
+  try {
+    return createClient(options);
+  } catch (error) {
+    const url = options.url === undefined ? '' : ` ${maskUrl(options.url)}`;
+    throw new InvalidOptionError(`Invalid Redis URL${url}: expected redis://[[user]:password@]host[:port][/db] (or rediss://, redis+cluster://, redis+sentinel://): ${(error as Error).message.replace(/https?:\/\/\S+|redis\S*/gi, '…')}`);
+  }
 }
 
 /** A node-redis client opened from a `redis` option, to be shared by many producers and consumers. */

@@ -12,6 +12,7 @@ import { Metrics, type MetricsSnapshot } from '../metrics.js';
 import { isRedisError } from '../redis-errors.js';
 import type { RawEntry } from '../commands/replies.js';
 import { parseXpending, xpendingArgs } from '../commands/xpending.js';
+import { parseXinfoGroups } from '../commands/xinfo.js';
 import { DelayedPromoter } from '../delayed.js';
 import { AckBatcher } from './acks.js';
 import { Capacity } from './capacity.js';
@@ -181,17 +182,19 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     return blocking;
   }
 
-  #deliverRead(connection: Connection, parts: Parts<T>, entries: RawEntry[], reserved: number, fromHistory: boolean): void {
+  async #deliverRead(connection: Connection, parts: Parts<T>, entries: RawEntry[], reserved: number, fromHistory: boolean): Promise<void> {
     if (entries.length > 0) this.#lastReadEmpty = false;
     if (!fromHistory) {
       parts.dispatcher.accept(entries, reserved);
       return;
     }
     // Own pending entries: their delivery counters decide whether they are out of deliveries.
-    this.#deliveryCounts(connection, entries).then(
-      (counts) => parts.dispatcher.accept(entries, reserved, counts),
-      (error: Error) => { this.#capacity.release(reserved); emitError(this, this.#o.logger, error); },
-    );
+    try {
+      parts.dispatcher.accept(entries, reserved, await this.#deliveryCounts(connection, entries));
+    } catch (error) {
+      this.#capacity.release(reserved);
+      throw error;
+    }
   }
 
   /** Redis's delivery counters of entries this consumer now owns (one XPENDING each, pipelined). */
@@ -211,12 +214,19 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       return true;
     } catch (error) {
       if (isRedisError(error, 'BUSYGROUP')) return false;
+      // At maxmemory Redis refuses XGROUP CREATE before looking: an existing group still lets us consume (and drain memory).
+      if (isRedisError(error, 'OOM') && (await this.#groupExists(connection))) return false;
       if (error instanceof WrongTypeError) {
         const type = await connection.send<string>(o.stream, ['TYPE', o.stream]).catch(() => 'another type');
         throw new WrongTypeError(`Key "${o.stream}" holds a ${type}, not a stream: cannot consume it`, { cause: error });
       }
       throw error;
     }
+  }
+
+  async #groupExists(connection: Connection): Promise<boolean> {
+    const groups = await connection.send(this.stream, ['XINFO', 'GROUPS', this.stream]).then(parseXinfoGroups, () => []);
+    return groups.some((group) => group.name === this.group);
   }
 
   async #recreateGroup(connection: Connection, cause: Error): Promise<void> {

@@ -28,7 +28,8 @@ export interface ReaderHost {
   /** A fresh blocking connection (the old one is dropped after a hang). */
   openBlocking(): Promise<Connection>;
   /** Handles entries read; `reserved` slots were taken for them (release what is unused). */
-  deliver(entries: RawEntry[], reserved: number, fromHistory: boolean): void;
+  /** Own pending entries (history) are accepted before the next read, so they come before new ones. */
+  deliver(entries: RawEntry[], reserved: number, fromHistory: boolean): Promise<void> | void;
   /** Makes sure the group exists (after NOGROUP); resolves once it does. */
   recreateGroup(error: Error): Promise<void>;
   onError(error: Error): void;
@@ -84,12 +85,13 @@ export class Reader {
         const reserved = entries.length;
         host.capacity.take(reserved);
         this.#failures = 0;
+        // Delivered before the cursor moves: if accepting history entries fails, they are read again.
+        await host.deliver(entries, reserved, history);
         if (entries.length > 0) this.#lastReadId = (entries[entries.length - 1] as RawEntry).id;
         if (history) {
           // History mode: continue after the last own pending entry; none left → switch to new ones.
           this.#cursor = entries.length === 0 ? '>' : (entries[entries.length - 1] as RawEntry).id;
         }
-        host.deliver(entries, reserved, history);
         if (!history && entries.length === 0) host.onEmptyRead();
       } catch (error) {
         if (host.stopping()) break;
