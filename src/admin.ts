@@ -10,7 +10,7 @@ import { parseXpending, xpendingArgs } from './commands/xpending.js';
 import { toEntries } from './commands/replies.js';
 import { fieldsToObject } from './codec.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
-import { isAuxKey, streamKeys } from './keys.js';
+import { auxBaseOf, streamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { replayDeadLetters, safeTrim } from './scripts/index.js';
 import { expectName, expectOptionsObject, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods } from './validate.js';
@@ -86,7 +86,7 @@ export class Admin {
     return this.#connection;
   }
 
-  /** Names of the streams in the database (SCAN TYPE stream; on a cluster, of every master), streamq's auxiliary streams left out, sorted. */
+  /** Names of the streams in the database (SCAN TYPE stream; on a cluster, of every master), sorted; the dead-letter streams of listed streams left out. */
   async listStreams(): Promise<string[]> {
     const connection = await this.#conn();
     const nodes = connection.masters ? await connection.masters() : [connection];
@@ -97,10 +97,15 @@ export class Admin {
       do {
         const [next, keys] = await node.send<[string, string[]]>(undefined, ['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
         cursor = String(next);
-        for (const key of keys) if (!isAuxKey(key)) names.add(key);
+        for (const key of keys) names.add(key);
       } while (cursor !== '0');
     }
-    return [...names].sort();
+    // An auxiliary stream is hidden when the stream it belongs to is listed (a user stream that only
+    // looks like one, such as `x::dead`, stays).
+    return [...names].filter((name) => {
+      const base = auxBaseOf(name);
+      return base === undefined || !names.has(base);
+    }).sort();
   }
 
   /** Length, first and last IDs, groups (consumers, pending, lag), dead letters and delayed messages of a stream. */

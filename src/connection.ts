@@ -95,7 +95,8 @@ export interface ConnectSettings {
 
 /** `redis://user:secret@host` → `redis://user:***@host` (also `redis+cluster://…`, `redis+sentinel://…`). */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_match, scheme: string, auth: string) => {
+  // Up to the LAST '@': a password may hold '/', '#', '?' or '@' (unencoded), and must never show.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i, (_match, scheme: string, auth: string) => {
     const colon = auth.indexOf(':');
     return colon === -1 ? `${scheme}***@` : `${scheme}${auth.slice(0, colon)}:***@`;
   });

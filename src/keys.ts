@@ -92,3 +92,25 @@ const AUX_SUFFIXES = ['dead', 'delayed'];
 export function isAuxKey(key: string): boolean {
   return AUX_SUFFIXES.some((suffix) => key.endsWith(`:${suffix}`) && (key.startsWith('{') || key.endsWith(`::${suffix}`)));
 }
+
+/**
+ * The stream whose auxiliary stream `key` would be (`{orders}:dead` → `orders`), checked by
+ * rebuilding the name; `undefined` when `key` is no auxiliary key of any stream.
+ */
+export function auxBaseOf(key: string): string | undefined {
+  for (const suffix of AUX_SUFFIXES) {
+    const candidates: string[] = [];
+    if (key.endsWith(`::${suffix}`)) {
+      const rest = key.slice(0, -(suffix.length + 2));
+      // `{~K}:name::dead` belongs to `name` (a brace name without a tag) before `{~K}:name`.
+      const untagged = /^\{~[0-9a-z]+\}:(.*)$/s.exec(rest);
+      if (untagged) candidates.push(untagged[1] as string);
+      candidates.push(rest);
+    }
+    const plain = /^\{([^{}]+)\}:(.*)$/s.exec(key);
+    if (plain && plain[2] === suffix) candidates.push(plain[1] as string);
+    const base = candidates.find((candidate) => candidate.length > 0 && auxKey(candidate, suffix) === key);
+    if (base !== undefined) return base;
+  }
+  return undefined;
+}

@@ -22,6 +22,8 @@ export class AckBatcher {
   readonly #onAcked: (count: number) => void;
   readonly #onError: (error: Error) => void;
   #queue: string[] = [];
+  /** Every ID queued or in flight, so a re-read of the PEL does not hand it out again. */
+  readonly #unconfirmed = new Set<string>();
   #scheduled = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
@@ -36,6 +38,11 @@ export class AckBatcher {
     this.#onError = onError;
   }
 
+  /** Whether `id` was acknowledged here and Redis has not confirmed it yet. */
+  isUnconfirmed(id: string): boolean {
+    return this.#unconfirmed.has(id);
+  }
+
   /** IDs waiting to be sent or being sent. */
   get pending(): number {
     return this.#queue.length + this.#inFlight;
@@ -43,6 +50,7 @@ export class AckBatcher {
 
   /** Queues an ID; it is sent at the end of this event-loop turn (or at once when the batch is full). */
   add(id: string): void {
+    this.#unconfirmed.add(id);
     this.#queue.push(id);
     if (this.#queue.length >= MAX_BATCH) this.#flush();
     else if (!this.#scheduled) {
@@ -57,7 +65,10 @@ export class AckBatcher {
       const batch = this.#queue.splice(0, MAX_BATCH);
       this.#inFlight += batch.length;
       this.#send(batch).then(
-        (count) => this.#onAcked(count),
+        (count) => {
+          for (const id of batch) this.#unconfirmed.delete(id);
+          this.#onAcked(count);
+        },
         (error: Error) => {
           this.#onError(error);
           this.#queue.push(...batch);

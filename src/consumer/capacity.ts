@@ -31,8 +31,9 @@ export class Capacity {
 
   /**
    * Takes `count` slots whether free or not: for the entries a read returned, whose COUNT was the
-   * free room when it was issued (the reclaim sweep may have taken some of that room meanwhile, so
-   * the limit can be passed by at most one sweep page).
+   * free room when it was issued, and for one reclaim page per sweep on a full consumer (so a dead
+   * consumer's entries are not left waiting for a backlog to drain). While taking over entries
+   * left idle, a consumer may thus hold up to twice its limit; it reads nothing new meanwhile.
    */
   take(count: number): void {
     this.#used += count;

@@ -164,6 +164,7 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
         renew: (message: Message<unknown>) => lease.renewNow([message.id]),
       },
       onSettled: () => this.#checkIdle(),
+      isAcking: (id: string) => acks.isUnconfirmed(id),
     });
     parts.reader = new Reader({
       stream: o.stream, group: o.group, consumer: o.name, blockMs: o.blockMs, capacity: this.#capacity, stopping, onError,

@@ -27,6 +27,8 @@ export interface DispatchParts<T> {
   onDeleted(ids: string[]): void;
   onError(error: Error): void;
   onSettled(): void;
+  /** Whether this consumer acknowledged `id` and awaits Redis's confirmation. */
+  isAcking(id: string): boolean;
 }
 
 /** Turns entries into messages and runs them. */
@@ -48,11 +50,17 @@ export class Dispatcher<T> {
 
   /** Accepts entries for which `reserved` slots were taken; `deliveries` gives counters known from XPENDING. */
   accept(entries: RawEntry[], reserved: number, deliveries?: Map<string, number>): void {
+    // Entries with known counters were re-read or reclaimed: they have waited longest, so they go first.
+    const first = deliveries !== undefined ? this.#queue.length : -1;
     const p = this.#p;
     let used = 0;
     const deleted: string[] = [];
     for (const entry of entries) {
-      if (p.lease.holds(entry.id)) continue; // re-read from the PEL while already held here
+      // Re-read from the PEL while already held here, or acknowledged here with the XACK not yet
+      // confirmed (a read after a dropped connection returns those too): not handed out again.
+      if (p.lease.holds(entry.id) || p.isAcking(entry.id)) continue;
+      // Claimed but no longer pending by the time its counter was read: acknowledged meanwhile.
+      if (deliveries !== undefined && entry.fields !== null && !deliveries.has(entry.id)) continue;
       if (entry.fields === null) {
         deleted.push(entry.id);
         continue;
@@ -70,6 +78,7 @@ export class Dispatcher<T> {
       this.#enqueue(entry.id, entry.fields, count);
     }
     if (reserved > used) p.capacity.release(reserved - used);
+    if (first > 0) this.#queue.unshift(...this.#queue.splice(first));
     if (deleted.length > 0) p.onDeleted(deleted);
     this.#pump();
   }

@@ -67,10 +67,20 @@ export class Reclaimer {
   /** One sweep: claim idle entries page by page until the cursor wraps or slots run out. */
   async sweep(): Promise<void> {
     const host = this.#host;
+    let forced = false;
     try {
       while (!host.stopping()) {
-        const reserved = host.capacity.reserve(PAGE);
-        if (reserved === 0) return;
+        // A busy consumer has no free slot, yet a dead consumer's entries must not wait for a
+        // backlog to drain: once per sweep, the sweep may claim up to the limit again (the read
+        // loop then waits until the consumer is back under its limit; the claimed entries are
+        // handled first).
+        let reserved = host.capacity.reserve(PAGE);
+        if (reserved === 0) {
+          if (forced) return;
+          forced = true;
+          reserved = Math.min(PAGE, host.capacity.limit);
+          host.capacity.take(reserved);
+        }
         let page;
         try {
           page = parseXautoclaim(await host.connection.send(host.stream,

@@ -107,14 +107,14 @@ describe('stream and group names with braces, spaces and unicode', () => {
 
   // Library bug (minor, reported): Admin.listStreams hides any stream whose name merely looks like an
   // auxiliary key (`x::dead`, `{orders}:dead`), so a user stream with such a name is never listed.
-  it('lists user streams whose names look like auxiliary keys', { todo: 'library bug: isAuxKey matches user stream names such as "x::dead"' }, async () => {
+  it('lists user streams whose names look like auxiliary keys', async () => {
     if (process.env.REDIS_URL) return; // listStreams scans the whole database
     const server = await RedisServer.start();
     const probe = await rawClient(server.url);
     const admin = new Admin({ redis: server.url });
     try {
-      for (const name of ['x::dead', '{orders}:dead', 'plain']) await cmd(probe, 'XADD', name, '*', 'd', '1');
-      assert.deepEqual(await admin.listStreams(), ['plain', 'x::dead', '{orders}:dead'].sort());
+      for (const name of ['x::dead', '{orders}:dead', 'plain', '{plain}:dead']) await cmd(probe, 'XADD', name, '*', 'd', '1');
+      assert.deepEqual(await admin.listStreams(), ['plain', 'x::dead', '{orders}:dead'].sort(), 'the dead letters of "plain" are hidden, the rest listed');
     } finally {
       await admin.close();
       await probe.close();

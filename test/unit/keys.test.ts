@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { auxKey, crc16, isAuxKey } from '../../src/keys.js';
+import { auxBaseOf, auxKey, crc16, isAuxKey } from '../../src/keys.js';
 import { hashTag, keySlot, streamKeys } from '../../src/index.js';
 
 describe('crc16 and keySlot', () => {
@@ -93,5 +93,16 @@ describe('auxKey and streamKeys', () => {
     assert.equal(isAuxKey('orders'), false);
     assert.equal(isAuxKey('{t}.orders'), false);
     assert.equal(isAuxKey('orders:dead'), false);
+  });
+});
+
+describe('auxBaseOf', () => {
+  it('finds the stream an auxiliary key belongs to, for every naming form', () => {
+    for (const name of ['orders', '{t}.orders', 'a}b', 'a{}b', 'naïve ünïcode', 'x::dead']) {
+      assert.equal(auxBaseOf(streamKeys(name).dead), name, name);
+      assert.equal(auxBaseOf(streamKeys(name).delayed), name, name);
+    }
+    assert.equal(auxBaseOf('orders'), undefined);
+    assert.equal(auxBaseOf('x::dead'), undefined, 'a plain name ending in ::dead is no aux key');
   });
 });
