@@ -107,7 +107,8 @@ if (argv.help) {
   --timeout S        per-measurement deadline in seconds (default: 30 s + N / 2,000 msg/s)
   --prof a,b         run these systems' children with --cpu-prof (profiles in bench/results/prof/)
   --tsx              run the measured children under tsx instead of transpiled JavaScript
-  --warmup W         warm-up messages before each produce / e2e / drain measurement (default 1000)
+  --warmup W         warm-up messages before each produce / e2e / drain measurement (default 1000;
+                     bulk producers: at least 5 batches)
   --report PATH      only print the tables of an earlier run's JSON (no measuring)
   --modes one,bulk   producer modes for the produce and e2e scenarios (default both)
   --concurrency s=c  override a consumer's concurrency, e.g. streamq=64,bullmq=50 (for tuning)`);
@@ -142,6 +143,8 @@ const MEM_SECONDS = num(argv['mem-seconds'], 15);
 const MEM_RATE = num(argv['mem-rate'], 5000);
 const TIMEOUT_S = argv.timeout !== undefined ? num(argv.timeout, 0) : undefined;
 const WARMUP = Math.floor(num(argv.warmup, 1000));
+/** Warm-up of a measurement: W messages, and at least 5 calls' worth for bulk producers. */
+const warmupFor = (mode: ProduceMode) => (WARMUP > 0 && mode !== 'one' ? Math.max(WARMUP, 5 * BATCH) : WARMUP);
 const MODES = list<'one' | 'bulk'>(argv.modes, ['one', 'bulk'], 'mode');
 const PROF = new Set(argv.prof ? argv.prof.split(',') : []);
 const CONCURRENCY: Partial<Record<SystemName, number>> = Object.fromEntries(
@@ -345,11 +348,12 @@ async function measureE2e(system: SystemName, mode: 'one' | 'bulk'): Promise<Met
   const ctx = ctxFor(system);
   const budget = deadlineFor(N);
   return withChildren(async (spawnChild) => {
-    const consumer = await spawnChild(consumerInit(system, ctx, N, false, 100, WARMUP), `${system}-consumer`);
-    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, WARMUP), `${system}-producer`);
+    const warm = warmupFor(mode);
+    const consumer = await spawnChild(consumerInit(system, ctx, N, false, 100, warm), `${system}-consumer`);
+    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, warm), `${system}-producer`);
     consumer.send({ type: 'start' });
     await consumer.wait(['started'], 30_000, 'start');
-    if (WARMUP > 0) await consumer.wait(['warm'], 60_000, 'warm-up');
+    if (warm > 0) await consumer.wait(['warm'], 60_000, 'warm-up');
     await sleep(300);
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
@@ -383,7 +387,7 @@ async function measureProduce(system: SystemName, mode: 'one' | 'bulk'): Promise
   await flush();
   const ctx = ctxFor(system);
   return withChildren(async (spawnChild) => {
-    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, WARMUP), `${system}-producer`);
+    const producer = await spawnChild(producerInit(system, ctx, mode, N, 0, 0, 0, warmupFor(mode)), `${system}-producer`);
     await resetCommandStats();
     const cpu0 = await redisCpuSeconds(admin!);
     const mc0 = machineCpu();
@@ -407,7 +411,7 @@ async function measureDrain(system: SystemName, n: number, rssSampleMs = 100): P
   await flush();
   const ctx = ctxFor(system);
   return withChildren(async (spawnChild) => {
-    const producer = await spawnChild(producerInit(system, ctx, 'fill', n, 0, 0, 0, WARMUP), `${system}-filler`);
+    const producer = await spawnChild(producerInit(system, ctx, 'fill', n, 0, 0, 0, warmupFor('fill')), `${system}-filler`);
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], deadlineFor(n), 'fill');
     await producer.close();
