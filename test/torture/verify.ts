@@ -294,13 +294,15 @@ function redeliveries(
     let slowest = 0;
     for (const id of kill.held) {
       entries++;
-      // Settled by the killed process just before the kill — handled (its XACK still on its way
-      // through the proxy) or dead-lettered (the script still on its way) when the held entries
-      // were listed — and landed after. Nothing to redeliver.
-      const startedAgain = (starts.get(id) ?? []).some((s) => s.at >= kill.at);
+      // Settled by the killed process itself — handled (its XACK still on its way through the
+      // proxy) or dead-lettered (the script still on its way) when the held entries were listed —
+      // and landed after. Nothing to redeliver. The victim's ledger line may carry a time a little
+      // after `kill.at` (taken just before the signal was sent; the process runs on until the
+      // kernel delivers it): a dead process writes nothing, so any handled line of the victim counts.
+      const startedAgain = (starts.get(id) ?? []).some((s) => s.at >= kill.at && s.instance !== kill.instance);
       const handledByVictim = handledAt.get(id)?.get(kill.instance);
       const deadBefore = (deadAt.get(id) ?? Infinity) <= kill.at;
-      if (!startedAgain && ((handledByVictim !== undefined && handledByVictim <= kill.at) || deadBefore)) {
+      if (!startedAgain && (handledByVictim !== undefined || deadBefore)) {
         settledInFlight++;
         continue;
       }
