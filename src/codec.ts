@@ -99,7 +99,8 @@ export function isStreamqShape(flat: readonly string[]): boolean {
  * JSON; the consumer then dead-letters it with that reason.
  */
 export function decodeEntry(flat: readonly string[], raw: boolean): DecodedEntry {
-  if (raw || !isStreamqShape(flat)) return { data: fieldsToObject(flat), headers: EMPTY_HEADERS, foreign: !isStreamqShape(flat) };
+  const ours = isStreamqShape(flat);
+  if (raw || !ours) return { data: fieldsToObject(flat), headers: EMPTY_HEADERS, foreign: !ours };
   let data: unknown;
   try {
     data = JSON.parse(flat[1] as string);

@@ -88,11 +88,6 @@ export function streamKeys(stream: string): StreamKeys {
 
 const AUX_SUFFIXES = ['dead', 'delayed'];
 
-/** Whether `key` is one of streamq's auxiliary stream keys (so listings can hide it). */
-export function isAuxKey(key: string): boolean {
-  return AUX_SUFFIXES.some((suffix) => key.endsWith(`:${suffix}`) && (key.startsWith('{') || key.endsWith(`::${suffix}`)));
-}
-
 /**
  * The stream whose auxiliary stream `key` would be (`{orders}:dead` → `orders`), checked by
  * rebuilding the name; `undefined` when `key` is no auxiliary key of any stream.

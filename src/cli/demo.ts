@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Producer } from '../index.js';
 import { ensureReachable, loadLibrary, type Library } from './context.js';
-import { deleteStreamKeys } from './drop-stream.js';
 import { compactJson, formatDuration, renderTable, sanitize } from './format.js';
 import { HandledTracker } from './handled-tracker.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
@@ -205,7 +204,7 @@ const scenario = async (o: DemoOptions, url: string, privateRedis: boolean, say:
 /** Deletes the demo stream and its auxiliary keys; reports (never throws) on failure. */
 const dropDemoStream = async (admin: Admin, url: string, stream: string, say: (text: string) => void): Promise<boolean> => {
   try {
-    await deleteStreamKeys(admin, stream);
+    await admin.deleteStream(stream);
     say(`Deleted the demo's keys (${stream} and its auxiliary keys).`);
     return true;
   } catch (error) {

@@ -54,6 +54,7 @@ export class Dispatcher<T> {
     const first = deliveries !== undefined ? this.#queue.length : -1;
     const p = this.#p;
     let used = 0;
+    const now = Date.now();
     const deleted: string[] = [];
     for (const entry of entries) {
       // Re-read from the PEL while already held here, or acknowledged here with the XACK not yet
@@ -66,7 +67,7 @@ export class Dispatcher<T> {
         continue;
       }
       used++;
-      p.lease.hold(entry.id);
+      p.lease.hold(entry.id, now);
       p.metrics.counters.delivered++;
       const count = deliveries?.get(entry.id) ?? 1;
       if (count > p.options.maxDeliveries) {

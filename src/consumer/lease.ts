@@ -51,9 +51,9 @@ export class LeaseKeeper {
     this.#timer.unref();
   }
 
-  /** Tracks an entry just delivered to this consumer. */
-  hold(id: string): void {
-    this.#held.set(id, Date.now());
+  /** Tracks an entry just delivered to this consumer (`now`: the batch's delivery time). */
+  hold(id: string, now: number): void {
+    this.#held.set(id, now);
   }
 
   /** Stops tracking an entry (settled). */

@@ -82,10 +82,9 @@ export async function makeDeadLetters(url: string, stream: string, group: string
 
 /** Deletes a stream and its auxiliary keys (test clean-up). */
 export async function dropStream(url: string, stream: string): Promise<void> {
-  const { deleteStreamKeys } = await import('../../src/cli/drop-stream.js');
   const admin = new Admin({ redis: url });
   try {
-    await deleteStreamKeys(admin, stream);
+    await admin.deleteStream(stream);
   } finally {
     await admin.close();
   }

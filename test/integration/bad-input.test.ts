@@ -11,19 +11,13 @@ import {
   Admin, AuthenticationError, ConnectionError, Consumer, EncodeError, PayloadTooLargeError, Producer, WrongTypeError,
 } from '../../src/index.js';
 import { freePort } from '../support/free-port.js';
-import { RedisServer, uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
-import { Bag, cmd, fast, rawClient, xlen, type RawClient } from './helpers.js';
+import { RedisServer, uniqueName, type UsedRedis } from '../support/redis-server.js';
+import { Bag, cmd, fast, xlen, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 /** A TCP server that is not Redis: `behaviour` decides what it does with each connection. */
 async function fakeServer(behaviour: (socket: Socket) => void): Promise<{ server: Server; url: string; close: () => Promise<void> }> {

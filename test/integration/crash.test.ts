@@ -9,20 +9,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Consumer, Producer } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, cmd, fast, pendingCount, rawClient, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, pendingCount, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/crash-consumer.ts', import.meta.url));
 

@@ -6,20 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Admin, Consumer, DELAYED_ID_PREFIX, Producer, type Message } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, cmd, fast, pendingCount, rawClient, xlen, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, pendingCount, xlen, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 describe('delayed messages', () => {
   it('arrive no earlier than the delay and soon after it', async () => {

@@ -6,20 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Admin, Consumer, Producer } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, fast, gate, pendingCount, rawClient, type RawClient } from './helpers.js';
+import { Bag, fast, gate, pendingCount, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 describe('flow control', () => {
   it('with concurrency 2 and prefetch 0, the consumer holds at most 2 (+ a small page) while handlers block', async () => {

@@ -5,6 +5,7 @@
  */
 import { createClient } from 'redis';
 import { fixedBackoff, MetricsRegistry, type ConsumerOptions } from '../../src/index.js';
+import { useRedis, type UsedRedis } from '../support/redis-server.js';
 
 const makeRawClient = (url: string) => createClient({ url, RESP: 2 });
 
@@ -17,6 +18,18 @@ export async function rawClient(url: string): Promise<RawClient> {
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/** A test file's Redis (REDIS_URL or a private redis-server) and a raw client on it: open in `before`. */
+export async function openFileRedis(): Promise<{ redis: UsedRedis; raw: RawClient }> {
+  const redis = await useRedis();
+  return { redis, raw: await rawClient(redis.url) };
+}
+
+/** Closes what {@link openFileRedis} opened: the client first, then the server. */
+export async function closeFileRedis(redis: UsedRedis, raw: RawClient): Promise<void> {
+  await raw.close();
+  await redis.close();
 }
 
 /** Sends a raw command. */

@@ -6,20 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Consumer, Producer, type Message } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, cmd, fast, gate, pendingCount, pendingRows, rawClient, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, gate, pendingCount, pendingRows, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 /** Long enough that no reclaim sweep can take the entry during the test: only the re-read can. */
 const LONG_VISIBILITY_MS = 60_000;

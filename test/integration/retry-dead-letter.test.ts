@@ -9,20 +9,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Admin, Consumer, Producer, UnrecoverableError, fixedBackoff } from '../../src/index.js';
 import { streamKeys } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, cmd, fast, pendingCount, pendingRows, rawClient, type RawClient } from './helpers.js';
+import { Bag, cmd, fast, pendingCount, pendingRows, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
-before(async () => {
-  redis = await useRedis();
-  raw = await rawClient(redis.url);
-});
-after(async () => {
-  await raw.close();
-  await redis.close();
-});
+before(async () => ({ redis, raw } = await openFileRedis()));
+after(() => closeFileRedis(redis, raw));
 
 interface Attempt { id: string; deliveries: number; at: number }
 
