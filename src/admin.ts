@@ -37,6 +37,18 @@ export interface DeadLetterSelection {
 const META_PAIRS = 6;
 const RANGE_SPECIAL = ['-', '+'];
 
+/** The original fields of a dead letter: verbatim after the meta pairs, or (an entry too wide to copy) one JSON array in `dead.fields`. */
+function originalFields(flat: string[]): string[] {
+  const rest = flat.slice(META_PAIRS * 2);
+  if (rest.length !== 2 || rest[0] !== 'dead.fields') return rest;
+  try {
+    const parsed: unknown = JSON.parse(rest[1] as string);
+    return Array.isArray(parsed) ? parsed.map(String) : rest;
+  } catch {
+    return rest;
+  }
+}
+
 /** Parses one dead-letter entry (six `dead.*` pairs, then the original fields). */
 function parseDeadLetter(id: string, flat: string[]): DeadLetter {
   const meta = fieldsToObject(flat.slice(0, META_PAIRS * 2));
@@ -48,7 +60,7 @@ function parseDeadLetter(id: string, flat: string[]): DeadLetter {
     deliveries: Number(meta['dead.deliveries'] ?? 0),
     consumer: meta['dead.consumer'] ?? '',
     failedAt: new Date(Number(meta['dead.at'] ?? 0)),
-    fields: fieldsToObject(flat.slice(META_PAIRS * 2)),
+    fields: fieldsToObject(originalFields(flat)),
   };
 }
 

@@ -75,6 +75,11 @@ export interface Connection {
   duplicate(): Promise<Connection>;
   /** Whether this talks to a Redis Cluster. */
   readonly isCluster: boolean;
+  /**
+   * Whether the connection is up now. While it is not, node-redis queues commands and sends them
+   * on reconnect: a caller that must not act on stale state (the reclaim sweep) checks first.
+   */
+  readonly isReady: boolean;
   /** The masters of a cluster, each as a connection of its own (never owned); `[this]` otherwise. */
   masters?(): Promise<Connection[]>;
   /** Where it points, with any password masked, for messages. */
@@ -91,6 +96,8 @@ export interface ConnectSettings {
   onError(error: Error): void;
   /** Time limit to connect. @default 5000 */
   connectTimeoutMs?: number;
+  /** Called each time a connection streamq opened is ready again after it was lost (not for a cluster). */
+  onReconnect?(): void;
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host` (also `redis+cluster://…`, `redis+sentinel://…`). */
@@ -168,13 +175,20 @@ export function parseRedisUrl(url: string): string | RedisClusterOptions | AnyRe
   } as AnyRedisSentinelOptions;
 }
 
-/** A reconnect policy: exponential with jitter up to 2 s; gives up only before the first connection. */
+/**
+ * Longest wait between two reconnect attempts. Attempts at a server that is down cost little, and a
+ * short cap bounds how long after Redis is back every consumer has reconnected (consumers hold off
+ * their reclaim sweeps for longer than this after a reconnect; see consumer.ts).
+ */
+export const RECONNECT_MAX_DELAY_MS = 1_000;
+
+/** A reconnect policy: exponential with jitter up to {@link RECONNECT_MAX_DELAY_MS}; gives up only before the first connection. */
 function reconnectPolicy(timeoutMs: number, state: { everConnected: boolean; closing: boolean; startedAt: number }) {
   return (retries: number, cause: Error): number | false | Error => {
     if (state.closing) return false;
     // Before the first connection, refused credentials will not get better by retrying: report them at once.
     if (!state.everConnected && (isAuthFailure(cause) || Date.now() - state.startedAt >= timeoutMs)) return cause;
-    const base = Math.min(2_000, 50 * 2 ** Math.min(retries, 6));
+    const base = Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** Math.min(retries, 6));
     return Math.round(base / 2 + Math.random() * (base / 2));
   };
 }
@@ -212,6 +226,11 @@ class NodeRedisConnection implements Connection {
     this.#state = state;
     this.#kind = kindOf(client);
     this.isCluster = this.#kind === 'cluster';
+  }
+
+  get isReady(): boolean {
+    // A cluster client has no single socket: treat it as ready (its nodes reconnect one by one).
+    return this.#kind === 'cluster' || (this.#client as { isReady?: boolean }).isReady !== false;
   }
 
   /** The node-redis client this connection talks through. */
@@ -301,7 +320,10 @@ async function connectClient(
     lastError = error;
     settings.onError(toStreamqError(error, 'connect', endpoint));
   });
-  client.on('ready', () => { state.everConnected = true; });
+  client.on('ready', () => {
+    if (state.everConnected && !state.closing) settings.onReconnect?.();
+    state.everConnected = true;
+  });
   const timeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {

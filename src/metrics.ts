@@ -73,10 +73,10 @@ const labelText = (labels: Record<string, string>, extra: Record<string, string>
 
 const COUNTER_HELP: Record<keyof CounterValues, string> = {
   sent: 'Messages sent by producers',
-  delivered: 'Messages delivered to handlers',
+  delivered: 'Messages handed to a handler or to the for-await loop',
   acked: 'Messages acknowledged',
   retried: 'Failed deliveries scheduled for a retry',
-  reclaimed: 'Entries taken over from idle consumers',
+  reclaimed: 'Entries taken over from other consumers (crashed, cut off or too slow); own retries are not counted',
   deadLettered: 'Messages moved to the dead-letter stream',
   failed: 'Handler runs that threw',
   deletedWhilePending: 'Pending entries found deleted from the stream (acknowledged)',
@@ -95,10 +95,21 @@ export class MetricsRegistry {
   /** Removes a member (done at close). */
   unregister(metrics: Metrics): void { this.#members.delete(metrics); }
 
-  /** Prometheus text exposition format (version 0.0.4) of every member. */
+  /**
+   * Prometheus text exposition format (version 0.0.4) of every member. Members with the same
+   * labels (two producers of one stream in one process) are summed into one series: a series must
+   * appear once per scrape.
+   */
   prometheus(): string {
+    const series = new Map<string, { labels: Readonly<Record<string, string>>; snap: MetricsSnapshot }>();
+    for (const member of this.#members) {
+      const key = labelText(member.labels);
+      const snap = member.snapshot();
+      const seen = series.get(key);
+      series.set(key, { labels: member.labels, snap: seen === undefined ? snap : addSnapshots(seen.snap, snap) });
+    }
+    const members = [...series.values()];
     const lines: string[] = [];
-    const members = [...this.#members].map((m) => ({ labels: m.labels, snap: m.snapshot() }));
     for (const key of Object.keys(COUNTER_HELP) as (keyof CounterValues)[]) {
       const name = `streamq_${snake(key)}_total`;
       lines.push(`# HELP ${name} ${COUNTER_HELP[key]}`, `# TYPE ${name} counter`);
@@ -108,14 +119,24 @@ export class MetricsRegistry {
     for (const m of members) lines.push(`streamq_in_flight${labelText(m.labels)} ${m.snap.inFlight}`);
     lines.push('# HELP streamq_handler_duration_seconds Handler run time', '# TYPE streamq_handler_duration_seconds histogram');
     for (const m of members) {
-      for (const [le, count] of Object.entries(m.snap.handlerSeconds.buckets)) {
-        lines.push(`streamq_handler_duration_seconds_bucket${labelText(m.labels, { le })} ${count}`);
+      // In the order of the bounds (an object's integer-like keys such as "1" would come first).
+      for (const le of [...BUCKETS.map(String), '+Inf']) {
+        lines.push(`streamq_handler_duration_seconds_bucket${labelText(m.labels, { le })} ${m.snap.handlerSeconds.buckets[le] ?? 0}`);
       }
       lines.push(`streamq_handler_duration_seconds_sum${labelText(m.labels)} ${m.snap.handlerSeconds.sum}`);
       lines.push(`streamq_handler_duration_seconds_count${labelText(m.labels)} ${m.snap.handlerSeconds.count}`);
     }
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** The sum of two snapshots (same labels). */
+function addSnapshots(a: MetricsSnapshot, b: MetricsSnapshot): MetricsSnapshot {
+  const sum = { ...a, handlerSeconds: { buckets: { ...a.handlerSeconds.buckets }, sum: a.handlerSeconds.sum + b.handlerSeconds.sum, count: a.handlerSeconds.count + b.handlerSeconds.count } };
+  for (const key of Object.keys(COUNTER_HELP) as (keyof CounterValues)[]) sum[key] = a[key] + b[key];
+  sum.inFlight = a.inFlight + b.inFlight;
+  for (const [le, count] of Object.entries(b.handlerSeconds.buckets)) sum.handlerSeconds.buckets[le] = (sum.handlerSeconds.buckets[le] ?? 0) + count;
+  return sum;
 }
 
 /** The registry every producer and consumer joins unless given another. */

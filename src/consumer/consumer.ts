@@ -4,8 +4,8 @@
  * settlement (settle.ts), dispatch to handlers (dispatch.ts) — and closes them in order.
  */
 import { EventEmitter } from 'node:events';
-import { connect, type Connection } from '../connection.js';
-import { ClosedError, WrongTypeError } from '../errors.js';
+import { connect, RECONNECT_MAX_DELAY_MS, type Connection } from '../connection.js';
+import { ClosedError, InvalidOptionError, WrongTypeError } from '../errors.js';
 import { emitError, emitWarning } from '../emit.js';
 import { streamKeys, type StreamKeys } from '../keys.js';
 import { Metrics, type MetricsSnapshot } from '../metrics.js';
@@ -14,6 +14,7 @@ import type { RawEntry } from '../commands/replies.js';
 import { parseXpending, xpendingArgs } from '../commands/xpending.js';
 import { parseXinfoGroups } from '../commands/xinfo.js';
 import { DelayedPromoter } from '../delayed.js';
+import { deleteIdleConsumer } from '../scripts/index.js';
 import { AckBatcher } from './acks.js';
 import { Capacity } from './capacity.js';
 import { Dispatcher } from './dispatch.js';
@@ -24,6 +25,9 @@ import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOpti
 import { Reader } from './reader.js';
 import { Reclaimer } from './reclaimer.js';
 import { Settler } from './settle.js';
+
+/** Longest a sweep waits for this consumer's own lease renewals after a reconnect. */
+const RECONNECT_HOLD_OFF_LIMIT_MS = 30_000;
 
 /** Options of {@link Consumer.close}. */
 export interface CloseOptions {
@@ -70,11 +74,12 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
   readonly #o: ResolvedConsumerOptions<T>;
   readonly #keys: StreamKeys;
   readonly #capacity: Capacity;
-  readonly #iterator = new MessageIterator<T>();
+  readonly #iterator = new MessageIterator<T>((message) => this.#parts?.dispatcher.handOut(message));
   #parts: Parts<T> | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
+  #closed = false;
   #idleWaiters: (() => void)[] = [];
   #lastReadEmpty = false;
 
@@ -89,7 +94,7 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     const prefetch = options.prefetch ?? (batch ? this.#o.batchSize : this.#o.concurrency);
     this.#capacity = new Capacity((batch ? this.#o.concurrency * this.#o.batchSize : this.#o.concurrency) + prefetch);
     this.metrics = new Metrics({ stream: this.stream, group: this.group, consumer: this.name });
-    this.metrics.inFlight = () => this.#capacity.used;
+    this.metrics.inFlight = () => (this.#closed ? 0 : this.#capacity.used);
   }
 
   /** Connects, creates the group if missing, and starts reading. Resolves once reading has begun. */
@@ -99,6 +104,7 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       this.#stopping = true;
       await this.#parts?.connection.close().catch(() => undefined);
       this.#parts = undefined;
+      this.#iterator.fail(error as Error);
       throw error;
     });
     return this.#starting;
@@ -107,7 +113,8 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
   async #start(): Promise<void> {
     const o = this.#o;
     const onError = (error: Error): void => emitError(this, o.logger, error);
-    const connection = await connect(o.redis, { onError, connectTimeoutMs: o.connectTimeoutMs });
+    const onReconnect = (): void => { if (this.#parts) void this.#afterReconnect(this.#parts); };
+    const connection = await connect(o.redis, { onError, onReconnect, connectTimeoutMs: o.connectTimeoutMs });
     try {
       await this.#ensureGroup(connection);
     } catch (error) {
@@ -127,12 +134,21 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     const metrics = this.metrics;
     const stopping = (): boolean => this.#stopping;
     const acks = new AckBatcher(connection, this.#keys, o.group, o.deleteOnAck, (n) => { metrics.counters.acked += n; this.#checkIdle(); }, onError);
-    const lease = new LeaseKeeper({
+    const parts = { connection, acks, blockingClientId: undefined } as unknown as Parts<T>;
+    parts.lease = new LeaseKeeper({
       connection, keys: this.#keys, group: o.group, consumer: o.name, visibilityMs: o.visibilityTimeoutMs,
-      onLost: (ids) => { metrics.counters.leasesLost += ids.length; emitWarning(this, o.logger, `${ids.length} in-flight entries were taken over by another consumer`, { ids: ids.slice(0, 10) }); },
-      onRenewed: (n) => { metrics.counters.leasesRenewed += n; },
-      onError,
+      events: {
+        onLost: (ids) => {
+          metrics.counters.leasesLost += ids.length;
+          for (const id of ids) parts.reclaimer.forget(id);
+          emitWarning(this, o.logger, `${ids.length} in-flight entries were taken over by another consumer`, { ids: ids.slice(0, 10) });
+        },
+        onRenewed: (n) => { metrics.counters.leasesRenewed += n; },
+        onExpired: (ids) => parts.dispatcher.expire(ids),
+        onError,
+      },
     });
+    const lease = parts.lease;
     // XAUTOCLAIM removes the entries it reports deleted from the PEL itself (exactly once): count them (the ack is for older servers).
     const onDeleted = (ids: string[]): void => {
       metrics.counters.deletedWhilePending += ids.length;
@@ -143,13 +159,13 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       connection.send<number>(o.stream, ['XACK', o.stream, o.group, ...ids])
         .then((removed) => { metrics.counters.deletedWhilePending += Number(removed); }, onError);
     };
-    const parts = { connection, acks, lease, blockingClientId: undefined } as unknown as Parts<T>;
     parts.reclaimer = new Reclaimer({
-      stream: o.stream, group: o.group, consumer: o.name, visibilityTimeoutMs: o.visibilityTimeoutMs, intervalMs: o.reclaimIntervalMs,
+      keys: this.#keys, group: o.group, consumer: o.name, visibilityTimeoutMs: o.visibilityTimeoutMs, intervalMs: o.reclaimIntervalMs,
       capacity: this.#capacity, connection, stopping, onError, onDeleted,
-      deliverClaimed: async (entries, reserved) => {
-        metrics.counters.reclaimed += entries.length;
-        parts.dispatcher.accept(entries, reserved, await this.#deliveryCounts(connection, entries));
+      holds: (id) => lease.holds(id),
+      deliverClaimed: async (batch, reserved) => {
+        if (batch.origin === 'reclaimed') metrics.counters.reclaimed += batch.entries.length;
+        parts.dispatcher.accept(batch.entries, reserved, batch.deliveries ?? await this.#deliveryCounts(connection, batch.entries));
       },
     });
     parts.settler = new Settler({
@@ -160,8 +176,14 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     parts.dispatcher = new Dispatcher<T>({
       options: o, capacity: this.#capacity, lease, settler: parts.settler, metrics, iterator: this.#iterator, onDeleted: onDeletedRead, onError,
       owner: {
-        settle: (message: Message<unknown>, settlement: Settlement) => { parts.settler.settle(message, settlement); this.#checkIdle(); },
-        renew: (message: Message<unknown>) => lease.renewNow([message.id]),
+        settle: (message: Message<unknown>, settlement: Settlement) => {
+          parts.settler.settle(message, settlement, parts.dispatcher.release(message));
+          this.#checkIdle();
+        },
+        renew: async (message: Message<unknown>) => {
+          const lost = await lease.renewNow([message.id]);
+          if (lost.length === 0) parts.dispatcher.revive(message as Message<T>);
+        },
       },
       onSettled: () => this.#checkIdle(),
       isAcking: (id: string) => acks.isUnconfirmed(id),
@@ -175,6 +197,21 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     });
     parts.promoter = new DelayedPromoter(connection, this.#keys, onError, o.delayedPollMs);
     return parts;
+  }
+
+  /**
+   * After this consumer's connection came back (a Redis restart, a cut): the outage may have let
+   * leases run down, so renew them all at once, and take nothing over until every live consumer
+   * has had time to do the same (they reconnect within RECONNECT_MAX_DELAY_MS of Redis, then renew).
+   */
+  async #afterReconnect(parts: Parts<T>): Promise<void> {
+    parts.reclaimer.holdOff(RECONNECT_HOLD_OFF_LIMIT_MS);
+    const deadline = Date.now() + RECONNECT_HOLD_OFF_LIMIT_MS;
+    while (!this.#stopping && Date.now() < deadline) {
+      if (await parts.lease.renewAll()) break;
+      await new Promise((resolve) => setTimeout(resolve, 100).unref());
+    }
+    parts.reclaimer.holdOff(Math.max(parts.lease.intervalMs, RECONNECT_MAX_DELAY_MS + 500));
   }
 
   async #openBlocking(connection: Connection, parts: Parts<T>): Promise<Connection> {
@@ -259,7 +296,11 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
 
   /** Iterates over messages (when no handler is given); settle each with `ack()`, `nak()` or `term()`. Starts the consumer if needed. */
   [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
-    void this.start().catch((error: Error) => emitError(this, this.#o.logger, error));
+    if (this.#o.handler !== undefined || this.#o.batchHandler !== undefined) {
+      throw new InvalidOptionError(`Consumer "${this.name}" has a ${this.#o.handler !== undefined ? '`handler`' : '`batchHandler`'}: its messages go there, so it cannot also be iterated with \`for await\` (create it without a handler to iterate)`);
+    }
+    // A start failure rejects the iterator's next() (and start() itself): nothing to report here.
+    void this.start().catch(() => undefined);
     return { next: () => this.#iterator.next() };
   }
 
@@ -289,6 +330,11 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
     await parts.acks.flush(Math.max(1_000, deadline - Date.now()));
     parts.acks.stop();
     await this.#handBack(parts, [...new Set([...parts.lease.heldIds(), ...unstarted.map((m) => m.id)])]);
+    // A consumer that holds nothing leaves the group, so dead names do not pile up in XINFO CONSUMERS.
+    if (!this.#o.keepConsumerOnClose) {
+      await deleteIdleConsumer(parts.connection, this.#keys, this.group, this.name).catch((error: Error) => emitError(this, this.#o.logger, error));
+    }
+    this.#closed = true;
     this.#o.registry.unregister(this.metrics);
     await parts.reader.blocking?.close().catch(() => undefined);
     await parts.connection.close().catch(() => undefined);

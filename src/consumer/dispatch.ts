@@ -35,6 +35,8 @@ export interface DispatchParts<T> {
 export class Dispatcher<T> {
   readonly #p: DispatchParts<T>;
   readonly #queue: Message<T>[] = [];
+  /** Messages handed to `for await` and not settled, by ID (their leases may expire). */
+  readonly #handedOut = new Map<string, Message<T>>();
   #running = 0;
   #batchTimer: NodeJS.Timeout | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -48,9 +50,11 @@ export class Dispatcher<T> {
     return this.#running;
   }
 
-  /** Accepts entries for which `reserved` slots were taken; `deliveries` gives counters known from XPENDING. */
+  /**
+   * Accepts entries for which `reserved` slots were taken; `deliveries` gives counters known from
+   * XPENDING or a claim (re-read, reclaimed or retried entries: they have waited longest and go first).
+   */
   accept(entries: RawEntry[], reserved: number, deliveries?: Map<string, number>): void {
-    // Entries with known counters were re-read or reclaimed: they have waited longest, so they go first.
     const first = deliveries !== undefined ? this.#queue.length : -1;
     const p = this.#p;
     let used = 0;
@@ -59,7 +63,7 @@ export class Dispatcher<T> {
     for (const entry of entries) {
       // Re-read from the PEL while already held here, or acknowledged here with the XACK not yet
       // confirmed (a read after a dropped connection returns those too): not handed out again.
-      if (p.lease.holds(entry.id) || p.isAcking(entry.id)) continue;
+      if (p.lease.holds(entry.id, now) || p.isAcking(entry.id)) continue;
       // Claimed but no longer pending by the time its counter was read: acknowledged meanwhile.
       if (deliveries !== undefined && entry.fields !== null && !deliveries.has(entry.id)) continue;
       if (entry.fields === null) {
@@ -68,20 +72,24 @@ export class Dispatcher<T> {
       }
       used++;
       p.lease.hold(entry.id, now);
-      p.metrics.counters.delivered++;
       const count = deliveries?.get(entry.id) ?? 1;
       if (count > p.options.maxDeliveries) {
-        p.capacity.release();
-        p.lease.release(entry.id);
+        this.#drop(entry.id);
         p.settler.deadLetter(entry.id, count, `delivered ${count} times, more than maxDeliveries (${p.options.maxDeliveries}), without an outcome (consumers crashed or timed out on it)`);
         continue;
       }
       this.#enqueue(entry.id, entry.fields, count);
     }
     if (reserved > used) p.capacity.release(reserved - used);
-    if (first > 0) this.#queue.unshift(...this.#queue.splice(first));
+    if (first > 0 && first < this.#queue.length) this.#queue.unshift(...this.#queue.splice(first));
     if (deleted.length > 0) p.onDeleted(deleted);
     this.#pump();
+  }
+
+  /** Frees the slot and lease of an entry that will not reach a handler. */
+  #drop(id: string): void {
+    this.#p.capacity.release();
+    this.#p.lease.release(id);
   }
 
   #enqueue(id: string, flat: string[], deliveries: number): void {
@@ -90,8 +98,7 @@ export class Dispatcher<T> {
     try {
       decoded = decodeEntry(flat, p.options.raw);
     } catch (error) {
-      p.capacity.release();
-      p.lease.release(id);
+      this.#drop(id);
       p.settler.deadLetter(id, deliveries, `cannot decode: ${reasonOf(error)}`);
       return;
     }
@@ -101,6 +108,36 @@ export class Dispatcher<T> {
     });
     if (p.options.handler === undefined && p.options.batchHandler === undefined) p.iterator.push(message);
     else this.#queue.push(message);
+  }
+
+  /** The iterator hands `message` to the caller: from now on its lease is the caller's to keep. */
+  handOut(message: Message<T>): void {
+    this.#p.metrics.counters.delivered++;
+    this.#handedOut.set(message.id, message);
+    this.#p.lease.toManual(message.id);
+  }
+
+  /**
+   * Whether a settlement of `message` still holds its slot here. An iterator message whose lease
+   * expired gave its slot back already (its settlement still acks or dead-letters it).
+   */
+  release(message: Message<unknown>): boolean {
+    if (this.#p.options.handler !== undefined || this.#p.options.batchHandler !== undefined) return true;
+    return this.#handedOut.get(message.id) === message && this.#handedOut.delete(message.id);
+  }
+
+  /** Iterator messages left unsettled for the visibility timeout: their slots are freed. */
+  expire(ids: string[]): void {
+    for (const id of ids) {
+      if (this.#handedOut.delete(id)) this.#p.capacity.release();
+    }
+  }
+
+  /** An expired iterator message renewed by `working()` while still this consumer's: held again. */
+  revive(message: Message<T>): void {
+    if (message.settled || this.#handedOut.has(message.id)) return;
+    this.#handedOut.set(message.id, message);
+    this.#p.capacity.take(1);
   }
 
   #pump(): void {
@@ -123,6 +160,7 @@ export class Dispatcher<T> {
 
   async #runOne(handler: (message: Message<T>) => Promise<void> | void, message: Message<T>): Promise<void> {
     this.#running++;
+    this.#p.metrics.counters.delivered++;
     const started = performance.now();
     try {
       if (message.headers.traceparent === undefined) await handler(message);
@@ -138,6 +176,7 @@ export class Dispatcher<T> {
 
   async #runBatch(handler: (messages: Message<T>[]) => Promise<void> | void, batch: Message<T>[]): Promise<void> {
     this.#running++;
+    this.#p.metrics.counters.delivered += batch.length;
     const started = performance.now();
     try {
       await handler(batch);

@@ -65,6 +65,8 @@ export interface ConsumerOptions<T> {
   connectTimeoutMs?: number;
   /** Cap of the dead-letter stream's length (approximate; 0: none). @default 100000 */
   deadLetterMaxLen?: number;
+  /** Keep this consumer's name in the group after `close()` (by default it leaves the group when it holds no pending entries). @default false */
+  keepConsumerOnClose?: boolean;
   /** Where logs go. @default silentLogger */
   logger?: Logger;
   /** Metrics registry to join. @default defaultRegistry */
@@ -94,6 +96,7 @@ export interface ResolvedConsumerOptions<T> {
   delayedPollMs: number;
   connectTimeoutMs: number;
   deadLetterMaxLen: number;
+  keepConsumerOnClose: boolean;
   logger: Logger;
   registry: MetricsRegistry;
 }
@@ -133,6 +136,7 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
     delayedPollMs: optionalInteger('delayedPollMs', o.delayedPollMs, 100, 10),
     connectTimeoutMs: optionalInteger('connectTimeoutMs', o.connectTimeoutMs, 5_000, 1),
     deadLetterMaxLen: optionalInteger('deadLetterMaxLen', o.deadLetterMaxLen, 100_000, 0),
+    keepConsumerOnClose: optionalBoolean('keepConsumerOnClose', o.keepConsumerOnClose, false),
     logger: optionalMethods('logger', o.logger, silentLogger, LOGGER_METHODS),
     registry: optionalMethods('registry', o.registry, defaultRegistry, REGISTRY_METHODS),
   };

@@ -52,16 +52,24 @@ export class Settler {
     this.#closed = true;
   }
 
-  /** Applies `settlement` to `message` and frees its slot. */
-  settle(message: Message<unknown>, settlement: Settlement): void {
+  /**
+   * Applies `settlement` to `message` and frees its slot. `holdsSlot` false: an iterator message
+   * whose lease expired (its slot was freed, and any consumer may deliver it again): an ack or a
+   * term still applies; a nak has nothing left to do.
+   */
+  settle(message: Message<unknown>, settlement: Settlement, holdsSlot = true): void {
     if (this.#closed) return;
     const p = this.#p;
-    p.lease.release(message.id);
-    p.capacity.release();
+    if (holdsSlot) {
+      p.lease.release(message.id);
+      p.capacity.release();
+    }
     if (settlement.kind === 'ack') {
       p.acks.add(message.id);
     } else if (settlement.kind === 'term') {
       this.deadLetter(message.id, message.deliveries, settlement.reason);
+    } else if (!holdsSlot) {
+      return;
     } else if (message.deliveries >= p.options.maxDeliveries) {
       this.deadLetter(message.id, message.deliveries,
         `failed ${message.deliveries} of maxDeliveries ${p.options.maxDeliveries}: ${reasonOf(settlement.error ?? 'nak')}`);
@@ -70,20 +78,25 @@ export class Settler {
     }
   }
 
+  /**
+   * A retry keeps the entry (and its ID) in this consumer's PEL. This consumer takes it back at
+   * its due time (reclaimer.retryAt). In case this consumer dies first, the entry is also made
+   * claimable by the others' sweeps when the delay has passed: idle = visibility timeout − delay.
+   * A delay longer than the visibility timeout cannot be expressed that way: the entry is kept
+   * ("parked") by this consumer's lease until due.
+   */
   #retry(message: Message<unknown>, delayMs: number): void {
     const p = this.#p;
     const vt = p.options.visibilityTimeoutMs;
     const delay = Math.max(0, Math.round(delayMs));
-    const due = Date.now() + delay;
     p.metrics.counters.retried++;
     if (delay > vt) {
-      p.lease.park(message.id, due);
+      p.lease.park(message.id);
     } else {
-      // Idle = vt - delay: the sweep's min-idle (vt) is reached exactly when the delay has passed.
       const args = ['XCLAIM', p.keys.stream, p.options.group, p.options.name, '0', message.id, 'IDLE', String(vt - delay), 'JUSTID'];
       p.connection.send(p.keys.stream, args).catch((error: Error) => p.onError(error));
     }
-    p.reclaimer.wakeAt(due + 5);
+    p.reclaimer.retryAt(message.id, Date.now() + delay);
   }
 
   /** Moves an entry this consumer holds to the dead letters, atomically with its ack. */

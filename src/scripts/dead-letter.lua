@@ -17,7 +17,9 @@
   stream; ERR: too many fields to copy) means nothing was done: the entry stays pending.
 
   Dead-letter entry fields: dead.id, dead.group, dead.reason, dead.deliveries, dead.consumer,
-  dead.at, then the original fields verbatim.
+  dead.at, then the original fields verbatim — or, for an entry with more field values than a Lua
+  call can pass on (LUAI_MAXCSTACK, about 8,000), one field `dead.fields` holding them as a JSON
+  array of strings (Admin decodes either form).
 ]]
 local stream, dead = KEYS[1], KEYS[2]
 local group, id = ARGV[1], ARGV[2]
@@ -41,11 +43,16 @@ if #entries > 0 then
     'dead.consumer', ARGV[5], 'dead.at', ARGV[6] }) do
     table.insert(args, v)
   end
-  for _, v in ipairs(entries[1][2]) do
-    table.insert(args, v)
+  local fields = entries[1][2]
+  if #args + #fields <= 7000 then
+    for _, v in ipairs(fields) do
+      table.insert(args, v)
+    end
+  else
+    table.insert(args, 'dead.fields'); table.insert(args, cjson.encode(fields))
   end
   if not pcall(unpack, args) then
-    return redis.error_reply('ERR entry ' .. id .. ' has too many fields (' .. #entries[1][2] .. ' values) to copy into a dead letter: it stays pending')
+    return redis.error_reply('ERR entry ' .. id .. ' cannot be copied into a dead letter: it stays pending')
   end
 end
 

@@ -5,6 +5,7 @@
 import type { Connection } from '../connection.js';
 import type { StreamKeys } from '../keys.js';
 import { LuaScript } from './script.js';
+import { toEntries } from '../commands/replies.js';
 
 const scripts = {
   deadLetter: new LuaScript('dead-letter'),
@@ -17,6 +18,8 @@ const scripts = {
   promoteDelayed: new LuaScript('promote-delayed'),
   cancelDelayed: new LuaScript('cancel-delayed'),
   ackDelete: new LuaScript('ack-delete'),
+  claimOwn: new LuaScript('claim-own'),
+  deleteIdleConsumer: new LuaScript('delete-idle-consumer'),
 };
 
 /** Outcome of {@link deadLetter}. */
@@ -34,9 +37,21 @@ export async function deadLetter(
   return reply === 1 ? 'moved' : reply === 0 ? 'not-pending' : 'data-gone';
 }
 
-/** Moves dead letters back into their stream; returns the new entry IDs. */
-export function replayDeadLetters(connection: Connection, keys: StreamKeys, deadIds: readonly string[]): Promise<string[]> {
-  return scripts.replayDeadLetters.run<string[]>(connection, [keys.stream, keys.dead], deadIds);
+/**
+ * Moves dead letters back into their stream; returns the new entry IDs. A dead letter too wide for
+ * one Lua call (its fields kept as JSON in `dead.fields`) is replayed from here: XADD, then XDEL —
+ * a crash between the two replays it twice (at least once), never loses it.
+ */
+export async function replayDeadLetters(connection: Connection, keys: StreamKeys, deadIds: readonly string[]): Promise<string[]> {
+  const [added, wide] = await scripts.replayDeadLetters.run<[string[], string[]]>(connection, [keys.stream, keys.dead], deadIds);
+  const ids = added.map(String);
+  for (const deadId of wide.map(String)) {
+    const [entry] = toEntries(await connection.send(keys.dead, ['XRANGE', keys.dead, deadId, deadId]));
+    const fields = JSON.parse((entry?.fields ?? [])[13] ?? '[]') as string[];
+    ids.push(await connection.send<string>(keys.stream, ['XADD', keys.stream, '*', ...fields]));
+    await connection.send(keys.dead, ['XDEL', keys.dead, deadId]);
+  }
+  return ids;
 }
 
 /** Renews the leases of entries this consumer works on; returns the IDs it no longer owns. */
@@ -98,4 +113,30 @@ export async function cancelDelayed(connection: Connection, keys: StreamKeys, to
 export async function ackDelete(connection: Connection, keys: StreamKeys, group: string, ids: readonly string[]): Promise<{ acked: number; deleted: number }> {
   const [acked, deleted] = await scripts.ackDelete.run<[number, number]>(connection, [keys.stream], [group, ...ids]);
   return { acked: Number(acked), deleted: Number(deleted) };
+}
+
+/** What {@link claimOwn} took back. */
+export interface ClaimOwnResult {
+  /** Entries claimed, with Redis's delivery counter after this claim. */
+  claimed: { id: string; deliveries: number; fields: string[] }[];
+  /** IDs whose data was deleted from the stream while pending. */
+  gone: string[];
+  /** IDs no longer pending for this consumer (taken over by another, or acknowledged). */
+  notMine: string[];
+}
+
+/** Takes back due retries this consumer still owns, counting a delivery for each. */
+export async function claimOwn(connection: Connection, keys: StreamKeys, group: string, consumer: string, ids: readonly string[]): Promise<ClaimOwnResult> {
+  const [claimed, gone, notMine] = await scripts.claimOwn.run<[[string, number, string[]][], string[], string[]]>(connection, [keys.stream], [group, consumer, ...ids]);
+  return {
+    claimed: claimed.map(([id, deliveries, fields]) => ({ id: String(id), deliveries: Number(deliveries), fields })),
+    gone: gone.map(String),
+    notMine: notMine.map(String),
+  };
+}
+
+/** Removes a consumer from its group if it holds no pending entries; `pending` is how many it still holds. */
+export async function deleteIdleConsumer(connection: Connection, keys: StreamKeys, group: string, consumer: string): Promise<{ deleted: boolean; pending: number }> {
+  const [deleted, pending] = await scripts.deleteIdleConsumer.run<[number, number]>(connection, [keys.stream], [group, consumer]);
+  return { deleted: Number(deleted) === 1, pending: Number(pending) };
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { UnrecoverableError, type Message } from '../../src/index.js';
+import { Admin, UnrecoverableError, type Message } from '../../src/index.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
 import {
@@ -176,8 +176,9 @@ describe('entries written by other clients', () => {
 
   // Found by this suite: dead-letter.lua ran XACK first and XADD last; Lua errors do not roll back,
   // so when the XADD failed — `unpack` of more than ~8 000 values: "too many results to unpack" —
-  // the entry was acknowledged and never dead-lettered: lost, with only an `error` event.
-  it('dead-letters a rejected entry of 5 000 fields (or keeps it pending) — never acknowledges it without a dead letter', async () => {
+  // the entry was acknowledged and never dead-lettered. Then it stayed pending forever. Now its
+  // fields are kept as one JSON array (`dead.fields`), and Admin reads them back.
+  it('dead-letters a rejected entry of 5 000 fields (10 000 values) whole, readable through Admin', async () => {
       const stream = uniqueName('wider');
       const fields = Array.from({ length: 5_000 }, (_, i) => [`f${i}`, `v${i}`]).flat();
       const [id] = await addAll(stream, [fields]);
@@ -193,7 +194,22 @@ describe('entries written by other clients', () => {
       }
       const pending = await cmd<[number]>(client, 'XPENDING', stream, group);
       const dead = (await storedDeadLetters(client, stream)).filter((d) => d.originalId === id);
-      assert.ok(dead.length === 1 || Number(pending[0]) === 1, `the entry is a dead letter (${dead.length}) or still pending (${pending[0]})`);
+      assert.deepEqual(h.errors, []);
+      assert.equal(dead.length, 1, 'the entry is a dead letter');
+      assert.equal(Number(pending[0]), 0, 'and no longer pending');
+      assert.deepEqual(dead[0]?.fields, fields, 'every field kept, in order');
+      const admin = new Admin({ redis: redis.url });
+      try {
+        const [listed] = await admin.deadLetters(stream);
+        assert.equal(Object.keys(listed?.fields ?? {}).length, 5_000);
+        assert.equal(listed?.fields.f4999, 'v4999');
+        assert.equal(await admin.replayDeadLetters(stream, { all: true }), 1);
+        const [, replayed] = await cmd<[string, string[]][]>(client, 'XRANGE', stream, '-', '+');
+        assert.deepEqual(replayed?.[1], fields, 'replayed with every field, in order');
+        assert.equal((await storedDeadLetters(client, stream)).length, 0);
+      } finally {
+        await admin.close();
+      }
     });
 
   it('with arbitrary generated field arrays (300 entries): each is delivered once or dead-lettered with a reason', async () => {

@@ -43,7 +43,9 @@ export async function storedDeadLetters(client: RawClient, stream: string): Prom
   return rows.map(([deadId, flat]) => {
     const meta = new Map<string, string>();
     for (let i = 0; i < 12 && i + 1 < flat.length; i += 2) meta.set(flat[i] as string, flat[i + 1] as string);
-    return { deadId, originalId: meta.get('dead.id') ?? '', reason: meta.get('dead.reason') ?? '', fields: flat.slice(12) };
+    // An entry too wide to copy field by field keeps its fields as one JSON array (dead.fields).
+    const fields = flat[12] === 'dead.fields' ? JSON.parse(flat[13] as string) as string[] : flat.slice(12);
+    return { deadId, originalId: meta.get('dead.id') ?? '', reason: meta.get('dead.reason') ?? '', fields };
   });
 }
 
