@@ -74,6 +74,8 @@ export interface StreamKeys {
   readonly delayed: string;
   /** Prefix of the deduplication keys (`prefix + dedupKey`). */
   readonly dedupPrefix: string;
+  /** Hash of paused consumer groups (field: group, value: until when, on Redis's clock). */
+  readonly paused: string;
 }
 
 /** All key names of `stream`. */
@@ -83,6 +85,7 @@ export function streamKeys(stream: string): StreamKeys {
     dead: auxKey(stream, 'dead'),
     delayed: auxKey(stream, 'delayed'),
     dedupPrefix: auxKey(stream, 'dedup:'),
+    paused: auxKey(stream, 'paused'),
   };
 }
 

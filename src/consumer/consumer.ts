@@ -177,7 +177,11 @@ export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable
       options: o, capacity: this.#capacity, lease, settler: parts.settler, metrics, iterator: this.#iterator, onDeleted: onDeletedRead, onError,
       owner: {
         settle: (message: Message<unknown>, settlement: Settlement) => {
-          parts.settler.settle(message, settlement, parts.dispatcher.release(message));
+          if (settlement.kind === 'defer') {
+            parts.dispatcher.defer(message as Message<T>, settlement.delayMs);
+            return;
+          }
+          parts.settler.settle(message, settlement, parts.dispatcher.settled(message));
           this.#checkIdle();
         },
         renew: async (message: Message<unknown>) => {

@@ -10,10 +10,11 @@ import type { Metrics } from '../metrics.js';
 import type { Capacity } from './capacity.js';
 import type { MessageIterator } from './iterator.js';
 import type { LeaseKeeper } from './lease.js';
-import { Message, type MessageOwner } from './message.js';
+import { Message, reopen, type MessageOwner } from './message.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { reasonOf, type Settler } from './settle.js';
 import { withConsumerSpan } from '../tracing.js';
+import type { Admission } from '../admission/admission.js';
 
 /** The parts dispatching works with. */
 export interface DispatchParts<T> {
@@ -29,12 +30,25 @@ export interface DispatchParts<T> {
   onSettled(): void;
   /** Whether this consumer acknowledged `id` and awaits Redis's confirmation. */
   isAcking(id: string): boolean;
+  /** The admission gates, when any are configured. */
+  admission?: Admission;
 }
 
 /** Turns entries into messages and runs them. */
 export class Dispatcher<T> {
   readonly #p: DispatchParts<T>;
+  /** Messages accepted and not yet admitted (with gates; without, messages go straight to #ready). */
   readonly #queue: Message<T>[] = [];
+  /** Messages held back by a gate → when to ask again. */
+  readonly #notBefore = new Map<Message<T>, number>();
+  /** Messages admitted, waiting for a handler slot. */
+  #ready: Message<T>[] = [];
+  #admitting = false;
+  #repump = false;
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeAt = Infinity;
+  /** Messages whose handler asked to run again later → their timers. */
+  readonly #deferred = new Map<Message<T>, NodeJS.Timeout>();
   /** Messages handed to `for await` and not settled, by ID (their leases may expire). */
   readonly #handedOut = new Map<string, Message<T>>();
   #running = 0;
@@ -43,6 +57,7 @@ export class Dispatcher<T> {
 
   constructor(parts: DispatchParts<T>) {
     this.#p = parts;
+    if (parts.admission === undefined) this.#ready = this.#queue;
   }
 
   /** Handlers (or batches) running now. */
@@ -55,7 +70,8 @@ export class Dispatcher<T> {
    * XPENDING or a claim (re-read, reclaimed or retried entries: they have waited longest and go first).
    */
   accept(entries: RawEntry[], reserved: number, deliveries?: Map<string, number>): void {
-    const first = deliveries !== undefined ? this.#queue.length : -1;
+    const queue = this.#p.admission === undefined && this.#isIterator() ? undefined : this.#queue;
+    const first = deliveries !== undefined && queue !== undefined ? queue.length : -1;
     const p = this.#p;
     let used = 0;
     const now = Date.now();
@@ -81,7 +97,7 @@ export class Dispatcher<T> {
       this.#enqueue(entry.id, entry.fields, count);
     }
     if (reserved > used) p.capacity.release(reserved - used);
-    if (first > 0 && first < this.#queue.length) this.#queue.unshift(...this.#queue.splice(first));
+    if (queue !== undefined && first > 0 && first < queue.length) queue.unshift(...queue.splice(first));
     if (deleted.length > 0) p.onDeleted(deleted);
     this.#pump();
   }
@@ -106,8 +122,12 @@ export class Dispatcher<T> {
       id, stream: p.options.stream, group: p.options.group, data: decoded.data as T, headers: decoded.headers,
       deliveries, foreign: decoded.foreign, flat, owner: p.owner,
     });
-    if (p.options.handler === undefined && p.options.batchHandler === undefined) p.iterator.push(message);
+    if (p.admission === undefined && this.#isIterator()) p.iterator.push(message);
     else this.#queue.push(message);
+  }
+
+  #isIterator(): boolean {
+    return this.#p.options.handler === undefined && this.#p.options.batchHandler === undefined;
   }
 
   /** The iterator hands `message` to the caller: from now on its lease is the caller's to keep. */
@@ -118,11 +138,13 @@ export class Dispatcher<T> {
   }
 
   /**
-   * Whether a settlement of `message` still holds its slot here. An iterator message whose lease
-   * expired gave its slot back already (its settlement still acks or dead-letters it).
+   * `message` is settled: its gates are released. Returns whether it still holds its slot here
+   * (an iterator message whose lease expired gave its slot back already; its settlement still
+   * acks or dead-letters it).
    */
-  release(message: Message<unknown>): boolean {
-    if (this.#p.options.handler !== undefined || this.#p.options.batchHandler !== undefined) return true;
+  settled(message: Message<unknown>): boolean {
+    this.#p.admission?.release(message);
+    if (!this.#isIterator()) return true;
     return this.#handedOut.get(message.id) === message && this.#handedOut.delete(message.id);
   }
 
@@ -141,21 +163,126 @@ export class Dispatcher<T> {
   }
 
   #pump(): void {
+    if (this.#p.admission !== undefined) this.#admitSome();
+    this.#runReady();
+  }
+
+  /** Starts admitted messages, as many as handler slots allow. */
+  #runReady(): void {
     const { handler, batchHandler, batchSize, batchWaitMs, concurrency } = this.#p.options;
     if (handler !== undefined) {
-      while (this.#running < concurrency && this.#queue.length > 0) void this.#runOne(handler, this.#queue.shift() as Message<T>);
+      while (this.#running < concurrency && this.#ready.length > 0) void this.#runOne(handler, this.#ready.shift() as Message<T>);
       return;
     }
-    if (batchHandler === undefined) return;
-    while (this.#running < concurrency && this.#queue.length >= batchSize) {
-      void this.#runBatch(batchHandler, this.#queue.splice(0, batchSize));
+    if (batchHandler === undefined) {
+      for (const message of this.#ready.splice(0)) this.#p.iterator.push(message);
+      return;
     }
-    if (this.#queue.length > 0 && this.#batchTimer === undefined && this.#running < concurrency) {
+    while (this.#running < concurrency && this.#ready.length >= batchSize) {
+      void this.#runBatch(batchHandler, this.#ready.splice(0, batchSize));
+    }
+    if (this.#ready.length > 0 && this.#batchTimer === undefined && this.#running < concurrency) {
       this.#batchTimer = setTimeout(() => {
         this.#batchTimer = undefined;
-        if (this.#queue.length > 0 && this.#running < concurrency) void this.#runBatch(batchHandler, this.#queue.splice(0, batchSize));
+        if (this.#ready.length > 0 && this.#running < concurrency) void this.#runBatch(batchHandler, this.#ready.splice(0, batchSize));
       }, batchWaitMs);
     }
+  }
+
+  /** How many more messages could start now (admitting more would only make them wait for a slot). */
+  #room(): number {
+    const { handler, batchHandler, batchSize, concurrency } = this.#p.options;
+    const free = Math.max(0, concurrency - this.#running);
+    if (handler !== undefined) return free - this.#ready.length;
+    if (batchHandler !== undefined) return free * batchSize - this.#ready.length;
+    return Infinity;
+  }
+
+  /** Asks the gates about the queued messages that may be asked now, one round at a time. */
+  #admitSome(): void {
+    if (this.#admitting) {
+      this.#repump = true;
+      return;
+    }
+    const now = Date.now();
+    const room = this.#room();
+    const asked: Message<T>[] = [];
+    let wakeAt = Infinity;
+    for (const message of this.#queue) {
+      if (asked.length >= room) break;
+      const notBefore = this.#notBefore.get(message);
+      if (notBefore !== undefined && notBefore > now) wakeAt = Math.min(wakeAt, notBefore);
+      else asked.push(message);
+    }
+    this.#wakeAtTime(wakeAt);
+    if (asked.length === 0) return;
+    this.#admitting = true;
+    (this.#p.admission as Admission).decide(asked, now).then((decisions) => {
+      const admitted = new Set<Message<T>>();
+      decisions.forEach((decision, i) => {
+        const message = asked[i] as Message<T>;
+        if (decision === true) {
+          admitted.add(message);
+          this.#notBefore.delete(message);
+        } else {
+          this.#notBefore.set(message, decision);
+        }
+      });
+      this.#moveToReady(admitted);
+    }, (error: Error) => {
+      this.#p.onError(error);
+      for (const message of asked) this.#notBefore.set(message, Date.now() + 1_000);
+    }).finally(() => {
+      this.#admitting = false;
+      const again = this.#repump;
+      this.#repump = false;
+      if (again) this.#admitSome();
+      else this.#wakeAtTime(Math.min(...[...this.#notBefore.values()], Infinity));
+      this.#runReady();
+    });
+  }
+
+  #moveToReady(admitted: Set<Message<T>>): void {
+    if (admitted.size === 0) return;
+    let kept = 0;
+    for (const message of this.#queue) {
+      if (admitted.has(message)) this.#ready.push(message);
+      else this.#queue[kept++] = message;
+    }
+    this.#queue.length = kept;
+  }
+
+  /** Makes sure the gates are asked again at `at` (or earlier). */
+  #wakeAtTime(at: number): void {
+    if (at === Infinity || at >= this.#wakeAt) return;
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#wakeAt = Infinity;
+      this.#pump();
+    }, Math.max(0, at - Date.now()));
+    this.#wakeTimer.unref();
+  }
+
+  /** A gate's state changed (resumed, a slot freed): ask about held-back messages at once. */
+  recheck(): void {
+    this.#notBefore.clear();
+    this.#pump();
+  }
+
+  /** A message whose handler asked to run again later (`msg.retryAfter(ms)`): queued, held back until then, no delivery counted. */
+  defer(message: Message<T>, delayMs: number): void {
+    this.#p.admission?.release(message as Message<unknown>);
+    // Waiting here, the message is this consumer's again: its lease is renewed automatically.
+    if (this.#handedOut.delete(message.id)) this.#p.lease.hold(message.id, Date.now());
+    const timer = setTimeout(() => {
+      this.#deferred.delete(message);
+      message[reopen]();
+      this.#queue.unshift(message);
+      this.#pump();
+    }, delayMs);
+    this.#deferred.set(message, timer);
   }
 
   async #runOne(handler: (message: Message<T>) => Promise<void> | void, message: Message<T>): Promise<void> {
@@ -207,11 +334,18 @@ export class Dispatcher<T> {
     }
   }
 
-  /** Messages waiting for a handler slot; removed (they stay pending in Redis). */
+  /** Messages waiting for admission or a handler slot; removed (they stay pending in Redis). */
   takeQueued(): Message<T>[] {
     if (this.#batchTimer) clearTimeout(this.#batchTimer);
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     this.#batchTimer = undefined;
-    return this.#queue.splice(0);
+    this.#wakeTimer = undefined;
+    this.#notBefore.clear();
+    for (const timer of this.#deferred.values()) clearTimeout(timer);
+    const deferred = [...this.#deferred.keys()];
+    this.#deferred.clear();
+    const ready = this.#ready === this.#queue ? [] : this.#ready.splice(0);
+    return [...ready, ...this.#queue.splice(0), ...deferred];
   }
 
   /** Resolves when no handler runs, or after `timeoutMs`. */

@@ -68,6 +68,7 @@ export class LeaseKeeper {
   hold(id: string, now: number): void {
     this.#held.set(id, now);
     this.#parked.delete(id);
+    this.#manual.delete(id);
   }
 
   /** From now on, `id` is the caller's (handed out by the iterator): no automatic renewal. */

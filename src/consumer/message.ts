@@ -4,12 +4,17 @@
  * or `term(reason)` yourself. Only the first settlement counts.
  */
 import { fieldsToObject, type Headers } from '../codec.js';
+import { InvalidOptionError } from '../errors.js';
 
 /** How a message was settled. */
 export type Settlement =
   | { kind: 'ack' }
   | { kind: 'nak'; delayMs: number | undefined; error: unknown }
-  | { kind: 'term'; reason: string };
+  | { kind: 'term'; reason: string }
+  | { kind: 'defer'; delayMs: number };
+
+/** Makes a deferred message settleable again when it is handed out anew (internal to the consumer). */
+export const reopen = Symbol('reopen');
 
 /** What a message needs from its consumer. */
 export interface MessageOwner {
@@ -78,6 +83,23 @@ export class Message<T = unknown> {
   /** Moves the message to the dead letters now, with `reason`. */
   term(reason = 'terminated by the consumer'): void {
     this.#settle({ kind: 'term', reason });
+  }
+
+  /**
+   * Runs this message again after `delayMs` — when a downstream service answered "too many
+   * requests", say. Unlike `nak`, it counts no delivery and no failure: the consumer keeps the
+   * message (and its lease) and hands it out again after the delay, through the admission gates.
+   */
+  retryAfter(delayMs: number): void {
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw new InvalidOptionError(`Expected \`delayMs\` to be a finite number from 0 and up, got ${String(delayMs)}`);
+    }
+    this.#settle({ kind: 'defer', delayMs });
+  }
+
+  /** @internal The consumer hands a deferred message out again. */
+  [reopen](): void {
+    this.#settled = false;
   }
 
   /** Tells Redis the message is still being worked on, so no other consumer takes it over. */

@@ -68,7 +68,7 @@ export class Settler {
       p.acks.add(message.id);
     } else if (settlement.kind === 'term') {
       this.deadLetter(message.id, message.deliveries, settlement.reason);
-    } else if (!holdsSlot) {
+    } else if (!holdsSlot || settlement.kind === 'defer') {
       return;
     } else if (message.deliveries >= p.options.maxDeliveries) {
       this.deadLetter(message.id, message.deliveries,

@@ -20,6 +20,8 @@ const scripts = {
   ackDelete: new LuaScript('ack-delete'),
   claimOwn: new LuaScript('claim-own'),
   deleteIdleConsumer: new LuaScript('delete-idle-consumer'),
+  pauseGroup: new LuaScript('pause-group'),
+  pauseState: new LuaScript('pause-state'),
 };
 
 /** Outcome of {@link deadLetter}. */
@@ -139,4 +141,14 @@ export async function claimOwn(connection: Connection, keys: StreamKeys, group: 
 export async function deleteIdleConsumer(connection: Connection, keys: StreamKeys, group: string, consumer: string): Promise<{ deleted: boolean; pending: number }> {
   const [deleted, pending] = await scripts.deleteIdleConsumer.run<[number, number]>(connection, [keys.stream], [group, consumer]);
   return { deleted: Number(deleted) === 1, pending: Number(pending) };
+}
+
+/** Pauses a group for `forMs` (Redis's clock), or until resumed; resolves with the end (ms since the epoch, 0: until resumed). */
+export async function pauseGroup(connection: Connection, keys: StreamKeys, group: string, forMs: number | undefined): Promise<number> {
+  return Number(await scripts.pauseGroup.run<number>(connection, [keys.paused], [group, forMs === undefined ? '' : String(Math.ceil(forMs))]));
+}
+
+/** Whether a group is paused: -1 no; 0 until resumed; otherwise the milliseconds left. */
+export async function pauseState(connection: Connection, keys: StreamKeys, group: string): Promise<number> {
+  return Number(await scripts.pauseState.run<number>(connection, [keys.paused], [group]));
 }
