@@ -205,6 +205,7 @@ export class Admin {
 
   /** Moves dead letters back into their stream as new entries (every group sees them again); returns how many. */
   async replayDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
     return this.#selectedDeadIds(stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
@@ -212,6 +213,7 @@ export class Admin {
 
   /** Deletes dead letters; returns how many. */
   async purgeDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
     return this.#selectedDeadIds(stream, selection, async (ids) => Number(await connection.send(keys.dead, ['XDEL', keys.dead, ...ids])));

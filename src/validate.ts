@@ -132,17 +132,20 @@ function editDistance(a: string, b: string, limit: number): number {
 }
 
 /**
- * The known name closest to `given`: the same but for case, or at most 2 edits away (and fewer
- * edits than `given` has characters, so `x` suggests nothing). `undefined` when none is close.
+ * The known name closest to `given`: the same but for case, else at most 2 edits away (and fewer
+ * edits than `given` has characters, so `x` suggests nothing), else one that starts with it
+ * (`maxPayload` → `maxPayloadBytes`, for 4 characters or more). `undefined` when none is close.
  */
 export function closestName(given: string, known: Iterable<string>): string | undefined {
+  const lower = given.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
+  let bestScore = Number.POSITIVE_INFINITY;
   for (const name of known) {
-    const distance = name.toLowerCase() === given.toLowerCase() ? 0 : editDistance(given, name, 2);
-    if (distance <= 2 && distance < given.length && distance < bestDistance) {
+    let score = name.toLowerCase() === lower ? 0 : editDistance(given, name, 2);
+    if (score > 2 || score >= given.length) score = given.length >= 4 && name.toLowerCase().startsWith(lower) ? 3 : Number.POSITIVE_INFINITY;
+    if (score < bestScore) {
       best = name;
-      bestDistance = distance;
+      bestScore = score;
     }
   }
   return best;
