@@ -78,32 +78,36 @@ function makeProject(dir) {
     if (existsSync(join(ROOT, 'node_modules', name))) symlinkSync(join(ROOT, 'node_modules', name), join(modules, name), 'dir');
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'streamq-samples', private: true, type: 'module' }, null, 2));
+  copyFileSync(join(ROOT, 'scripts', 'samples.d.ts'), join(dir, 'samples.d.ts'));
+}
+
+/** The project's tsconfig, naming every sample file (a glob would silently skip some names). */
+function writeTsconfig(dir, files) {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], strict: true,
       noEmit: true, skipLibCheck: false, esModuleInterop: true,
     },
-    include: ['*.ts'],
+    files: ['samples.d.ts', ...files],
   }, null, 2));
-  copyFileSync(join(ROOT, 'scripts', 'samples.d.ts'), join(dir, 'samples.d.ts'));
 }
 
 /** Writes each sample as a module; returns file name → { doc, line }. */
 function writeSamples(dir, docs) {
   const origin = new Map();
   const skipped = [];
-  for (const doc of docs) {
-    const name = relative(ROOT, doc).replace(/[\\/]/g, '_').replace(/\.md$/, '');
+  docs.forEach((doc, docIndex) => {
     extractSamples(readFileSync(doc, 'utf8')).forEach((sample, index) => {
       const where = `${relative(process.cwd(), doc)}:${sample.line}`;
       if (sample.skip) return void skipped.push(where);
-      const file = `${name}_${index + 1}.ts`;
+      const file = `sample_${docIndex + 1}_${index + 1}.ts`;
       // `export {}` keeps a sample without imports a module (top-level await, its own scope); it
       // goes last so that line numbers stay the sample's.
       writeFileSync(join(dir, file), `${sample.code}\nexport {};\n`);
       origin.set(file, { doc: relative(process.cwd(), doc), line: sample.line });
     });
-  }
+  });
+  writeTsconfig(dir, [...origin.keys()]);
   return { origin, skipped };
 }
 
