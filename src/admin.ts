@@ -3,7 +3,7 @@
  * lag, pending entries, dead letters (list, replay, purge), safe trims. The CLI and the
  * dashboard are built on it.
  */
-import { connect, type Connection, type RedisOption } from './connection.js';
+import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
 import type { ConsumerInfo, DeadLetter, GroupStats, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
 import { parseXinfoConsumers, parseXinfoGroups, parseXinfoStream } from './commands/xinfo.js';
 import { parseXpending, xpendingArgs } from './commands/xpending.js';
@@ -13,7 +13,9 @@ import { ClosedError, InvalidOptionError } from './errors.js';
 import { auxBaseOf, streamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { replayDeadLetters, safeTrim } from './scripts/index.js';
-import { expectName, expectOptionsObject, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods } from './validate.js';
+import {
+  expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods, optionKeys,
+} from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 
 /** Options of {@link Admin}. */
@@ -33,6 +35,17 @@ export interface DeadLetterSelection {
   /** Every dead letter of the stream. */
   all?: boolean;
 }
+
+/** The option names of {@link Admin} and of its methods' option bags (each checked against its type). */
+const ADMIN_OPTION_KEYS = optionKeys<AdminOptions>({ redis: true, connectTimeoutMs: true, logger: true });
+/** The options a method of {@link Admin} takes last. */
+type MethodOptions<M extends keyof Admin, I extends number> = NonNullable<Parameters<Admin[M]>[I]>;
+const PENDING_KEYS = optionKeys<MethodOptions<'pending', 2>>({ count: true, consumer: true, minIdleMs: true, start: true, end: true });
+const READ_KEYS = optionKeys<MethodOptions<'read', 1>>({ start: true, end: true, count: true, reverse: true });
+const DEAD_LETTERS_KEYS = optionKeys<MethodOptions<'deadLetters', 1>>({ count: true, start: true, end: true });
+const SELECTION_KEYS = optionKeys<DeadLetterSelection>({ ids: true, all: true });
+const CREATE_GROUP_KEYS = optionKeys<MethodOptions<'createGroup', 2>>({ startAt: true });
+const TRIM_KEYS = optionKeys<MethodOptions<'trim', 1>>({ maxLen: true, minId: true, safe: true });
 
 const META_PAIRS = 6;
 const RANGE_SPECIAL = ['-', '+'];
@@ -82,7 +95,8 @@ export class Admin {
   #closed = false;
 
   constructor(options: AdminOptions = {}) {
-    const opts = expectOptionsObject('options', options);
+    const opts = expectOptions('', options, ADMIN_OPTION_KEYS);
+    validateRedisOption(opts.redis);
     this.#redis = opts.redis;
     this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
     this.#logger = optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS);
@@ -147,7 +161,8 @@ export class Admin {
   }
 
   /** Pending entries of a group with owner, idle time and delivery counter. */
-  async pending(stream: string, group: string, options: { count?: number; consumer?: string; minIdleMs?: number; start?: string; end?: string } = {}): Promise<PendingEntry[]> {
+  async pending(stream: string, group: string, input: { count?: number; consumer?: string; minIdleMs?: number; start?: string; end?: string } = {}): Promise<PendingEntry[]> {
+    const options = expectOptions('', input, PENDING_KEYS);
     const connection = await this.#conn();
     const count = optionalInteger('count', options.count, 100, 1, 100_000);
     const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
@@ -159,7 +174,8 @@ export class Admin {
   }
 
   /** Raw entries of a stream, oldest first (or newest first with `reverse`). */
-  async read(stream: string, options: { start?: string; end?: string; count?: number; reverse?: boolean } = {}): Promise<StreamEntry[]> {
+  async read(stream: string, input: { start?: string; end?: string; count?: number; reverse?: boolean } = {}): Promise<StreamEntry[]> {
+    const options = expectOptions('', input, READ_KEYS);
     const connection = await this.#conn();
     const count = optionalInteger('count', options.count, 50, 1, 100_000);
     const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
@@ -170,7 +186,8 @@ export class Admin {
   }
 
   /** Dead letters of a stream, oldest first. */
-  async deadLetters(stream: string, options: { count?: number; start?: string; end?: string } = {}): Promise<DeadLetter[]> {
+  async deadLetters(stream: string, input: { count?: number; start?: string; end?: string } = {}): Promise<DeadLetter[]> {
+    const options = expectOptions('', input, DEAD_LETTERS_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
     const count = optionalInteger('count', options.count, 100, 1, 100_000);
@@ -181,7 +198,7 @@ export class Admin {
   }
 
   async #selectedDeadIds(stream: string, selection: DeadLetterSelection, each: (ids: string[]) => Promise<number>): Promise<number> {
-    const opts = expectOptionsObject('selection', selection);
+    const opts = expectOptions('selection', selection, SELECTION_KEYS);
     if (opts.ids !== undefined) {
       if (!Array.isArray(opts.ids)) throw new InvalidOptionError('Expected `ids` to be an array of dead-letter IDs');
       const ids = opts.ids.map((id, i) => expectStreamId(`ids[${i}]`, id));
@@ -200,6 +217,7 @@ export class Admin {
 
   /** Moves dead letters back into their stream as new entries (every group sees them again); returns how many. */
   async replayDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
     return this.#selectedDeadIds(stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
@@ -207,13 +225,15 @@ export class Admin {
 
   /** Deletes dead letters; returns how many. */
   async purgeDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
+    expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
     return this.#selectedDeadIds(stream, selection, async (ids) => Number(await connection.send(keys.dead, ['XDEL', keys.dead, ...ids])));
   }
 
   /** Creates a group (and the stream if missing); false when it existed. @param options.startAt @default '$' */
-  async createGroup(stream: string, group: string, options: { startAt?: string } = {}): Promise<boolean> {
+  async createGroup(stream: string, group: string, input: { startAt?: string } = {}): Promise<boolean> {
+    const options = expectOptions('', input, CREATE_GROUP_KEYS);
     const connection = await this.#conn();
     const startAt = expectStreamId('startAt', options.startAt ?? '$', ['$']);
     try {
@@ -242,8 +262,8 @@ export class Admin {
    * removes an entry some group has not read and acknowledged. `safe: false` is plain XTRIM.
    */
   async trim(stream: string, options: { maxLen?: number; minId?: string; safe?: boolean }): Promise<number> {
+    const opts = expectOptions('', options, TRIM_KEYS);
     const connection = await this.#conn();
-    const opts = expectOptionsObject('options', options);
     expectName('stream', stream);
     const maxLen = opts.maxLen === undefined ? undefined : optionalInteger('maxLen', opts.maxLen, 0, 0);
     const minId = opts.minId === undefined ? undefined : expectStreamId('minId', opts.minId);

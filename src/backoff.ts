@@ -2,7 +2,7 @@
  * Retry delay policies: pure functions from the delivery attempt (1 = first delivery failed) to
  * a delay in milliseconds. Defaults sit beside the policy that uses them.
  */
-import { optionalNumber } from './validate.js';
+import { expectOptions, optionalNumber, optionKeys } from './validate.js';
 
 /** Gives the delay before the next delivery after attempt `attempt` failed with `error`. */
 export type BackoffPolicy = (attempt: number, error: unknown) => number;
@@ -22,8 +22,11 @@ export interface ExponentialBackoffOptions {
 /** Defaults of {@link exponentialBackoff}. */
 export const EXPONENTIAL_BACKOFF_DEFAULTS = { initialMs: 500, multiplier: 2, maxMs: 60_000, jitter: 0.2 } as const;
 
+const EXPONENTIAL_BACKOFF_KEYS = optionKeys<ExponentialBackoffOptions>({ initialMs: true, multiplier: true, maxMs: true, jitter: true });
+
 /** Exponential backoff with jitter: `min(maxMs, initialMs · multiplier^(attempt-1))`, less up to `jitter` of it. */
-export function exponentialBackoff(options: ExponentialBackoffOptions = {}, random: () => number = Math.random): BackoffPolicy {
+export function exponentialBackoff(input: ExponentialBackoffOptions = {}, random: () => number = Math.random): BackoffPolicy {
+  const options = expectOptions('backoff', input, EXPONENTIAL_BACKOFF_KEYS);
   const initialMs = optionalNumber('backoff.initialMs', options.initialMs, EXPONENTIAL_BACKOFF_DEFAULTS.initialMs, 0);
   const multiplier = optionalNumber('backoff.multiplier', options.multiplier, EXPONENTIAL_BACKOFF_DEFAULTS.multiplier, 1);
   const maxMs = optionalNumber('backoff.maxMs', options.maxMs, EXPONENTIAL_BACKOFF_DEFAULTS.maxMs, 0);

@@ -9,10 +9,13 @@
  */
 import { createClient, createCluster, createSentinel } from 'redis';
 import type {
-  RedisClientOptions, RedisClientType, RedisClusterOptions, RedisClusterType, RedisSentinelOptions, RedisSentinelType,
+  RedisClientOptions, RedisClientType, RedisClusterOptions, RedisClusterType, RedisSentinelType,
 } from 'redis';
 import { ConnectionError, InvalidOptionError } from './errors.js';
 import { isAuthFailure, redact, toStreamqError } from './redis-errors.js';
+import { isExistingClient, maskUrl, parseRedisUrl, validateRedisOption, type AnyRedisSentinelOptions } from './redis-url.js';
+
+export { maskUrl, parseRedisUrl, validateRedisOption, type AnyRedisSentinelOptions };
 
 /** A node-redis single-node client, as streamq accepts it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,9 +32,6 @@ export type RedisClusterClient = Pick<AnyRedisCluster, 'sendCommand' | 'getSlotR
 /** A node-redis sentinel client (`createSentinel`), as streamq accepts it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRedisSentinel = RedisSentinelType<any, any, any, any, any>;
-/** node-redis sentinel options (`{ name, sentinelRootNodes }`), as streamq accepts them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRedisSentinelOptions = RedisSentinelOptions<any, any, any, any, any>;
 
 /**
  * How to reach Redis: a URL (`redis://user:pass@host:6379/0`, `rediss://…` for TLS,
@@ -100,18 +100,6 @@ export interface ConnectSettings {
   onReconnect?(): void;
 }
 
-/** `redis://user:secret@host` → `redis://user:***@host` (also `redis+cluster://…`, `redis+sentinel://…`). */
-export function maskUrl(url: string): string {
-  // Up to the LAST '@': a password may hold '/', '#', '?' or '@' (unencoded), and must never show.
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)(.*)@/i, (_match, scheme: string, auth: string) => {
-    const colon = auth.indexOf(':');
-    return colon === -1 ? `${scheme}***@` : `${scheme}${auth.slice(0, colon)}:***@`;
-  });
-}
-
-const isExistingClient = (value: object): value is AnyClient =>
-  typeof (value as { sendCommand?: unknown }).sendCommand === 'function';
-
 const isClusterClient = (value: AnyClient): value is AnyRedisCluster =>
   typeof (value as { getSlotRandomNode?: unknown }).getSlotRandomNode === 'function';
 
@@ -128,52 +116,27 @@ type ClientKind = 'client' | 'cluster' | 'sentinel';
 
 const kindOf = (client: AnyClient): ClientKind => (isClusterClient(client) ? 'cluster' : isSentinelClient(client) ? 'sentinel' : 'client');
 
-/** `h1:p1,h2:p2` → hosts and ports (IPv6 in brackets: `[::1]:7000`). */
-function parseHostList(list: string, url: string): { host: string; port: number }[] {
-  return list.split(',').filter((part) => part.length > 0).map((part) => {
-    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(part);
-    if (!match) throw new InvalidOptionError(`Cannot parse host "${part}" in Redis URL ${maskUrl(url)}`);
-    return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port: match[2] === undefined ? 6379 : Number(match[2]) };
-  });
+/**
+ * What a connection's reconnect policy knows: whether it ever connected, whether it is closing,
+ * when it started, and whether a refused connection before the first one is final.
+ */
+interface ConnectState {
+  everConnected: boolean;
+  closing: boolean;
+  startedAt: number;
+  /**
+   * A refused connection (ECONNREFUSED; ENOENT for a unix socket) before the first success fails
+   * at once: nothing listens there, and waiting `connectTimeoutMs` while emitting an error per
+   * retry only hides that. False for a connection duplicated from a live one (its endpoint
+   * answered a moment ago: a refusal is a restart, worth the usual retries).
+   */
+  refusedIsFinal: boolean;
 }
 
-/**
- * Multi-host URL forms → node-redis options:
- * - `redis+cluster://[user:pass@]h1:p1,h2:p2` (`rediss+cluster://` for TLS) → cluster options, the
- *   hosts being root nodes and the credentials (and TLS) applying to every node;
- * - `redis+sentinel://[user:pass@]h1:p1,h2:p2/masterName` (`rediss+sentinel://` for TLS) →
- *   sentinel options, the credentials (and TLS) applying to the master and replicas.
- * Any other string is returned as is (a plain `redis://` or `rediss://` URL for node-redis).
- */
-export function parseRedisUrl(url: string): string | RedisClusterOptions | AnyRedisSentinelOptions {
-  const match = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/]*)@)?([^/?#]+)(\/[^?#]*)?/i.exec(url);
-  if (!match) return url;
-  const [, scheme = 'redis', kind = '', auth, hostList = '', path = ''] = match;
-  const tls = scheme.toLowerCase() === 'rediss';
-  const credentials: { username?: string; password?: string } = {};
-  if (auth !== undefined && auth.length > 0) {
-    const colon = auth.indexOf(':');
-    const user = decodeURIComponent(colon === -1 ? auth : auth.slice(0, colon));
-    if (user.length > 0) credentials.username = user;
-    if (colon !== -1) credentials.password = decodeURIComponent(auth.slice(colon + 1));
-  }
-  const hosts = parseHostList(hostList, url);
-  if (hosts.length === 0) throw new InvalidOptionError(`Expected at least one host in Redis URL ${maskUrl(url)}`);
-  if (kind.toLowerCase() === 'cluster') {
-    const bracket = (host: string): string => (host.includes(':') ? `[${host}]` : host);
-    return {
-      rootNodes: hosts.map((h) => ({ url: `${tls ? 'rediss' : 'redis'}://${bracket(h.host)}:${h.port}` })),
-      defaults: { ...credentials, ...(tls ? { socket: { tls: true } } : {}) },
-    } as RedisClusterOptions;
-  }
-  const name = decodeURIComponent(path.replace(/^\//, ''));
-  if (name.length === 0) throw new InvalidOptionError(`Expected the master name in Redis URL ${maskUrl(url)} (redis+sentinel://host:port/mymaster)`);
-  return {
-    name,
-    sentinelRootNodes: hosts,
-    nodeClientOptions: { ...credentials, ...(tls ? { socket: { tls: true } } : {}) },
-  } as AnyRedisSentinelOptions;
-}
+const newState = (refusedIsFinal: boolean): ConnectState => ({ everConnected: false, closing: false, startedAt: Date.now(), refusedIsFinal });
+
+/** Socket error codes that mean nothing listens at the address. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOENT']);
 
 /**
  * Longest wait between two reconnect attempts. Attempts at a server that is down cost little, and a
@@ -182,12 +145,19 @@ export function parseRedisUrl(url: string): string | RedisClusterOptions | AnyRe
  */
 export const RECONNECT_MAX_DELAY_MS = 1_000;
 
-/** A reconnect policy: exponential with jitter up to {@link RECONNECT_MAX_DELAY_MS}; gives up only before the first connection. */
-function reconnectPolicy(timeoutMs: number, state: { everConnected: boolean; closing: boolean; startedAt: number }) {
+/**
+ * A reconnect policy: exponential with jitter up to {@link RECONNECT_MAX_DELAY_MS}. Before the first connection it gives up
+ * on refused credentials and (see {@link ConnectState.refusedIsFinal}) a refused connection at
+ * once, and on anything else after `timeoutMs`; once connected it never gives up (a Redis restart
+ * is survived).
+ */
+function reconnectPolicy(timeoutMs: number, state: ConnectState) {
   return (retries: number, cause: Error): number | false | Error => {
     if (state.closing) return false;
-    // Before the first connection, refused credentials will not get better by retrying: report them at once.
-    if (!state.everConnected && (isAuthFailure(cause) || Date.now() - state.startedAt >= timeoutMs)) return cause;
+    if (!state.everConnected) {
+      const refused = state.refusedIsFinal && REFUSED_CODES.has((cause as NodeJS.ErrnoException).code ?? '');
+      if (refused || isAuthFailure(cause) || Date.now() - state.startedAt >= timeoutMs) return cause;
+    }
     const base = Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** Math.min(retries, 6));
     return Math.round(base / 2 + Math.random() * (base / 2));
   };
@@ -215,10 +185,10 @@ class NodeRedisConnection implements Connection {
   readonly #client: AnyClient;
   readonly #owned: boolean;
   readonly #settings: ConnectSettings;
-  readonly #state: { everConnected: boolean; closing: boolean; startedAt: number };
+  readonly #state: ConnectState;
 
   constructor(client: AnyClient, owned: boolean, endpoint: string, settings: ConnectSettings,
-    state: { everConnected: boolean; closing: boolean; startedAt: number }) {
+    state: ConnectState) {
     this.#client = client;
     this.#owned = owned;
     this.endpoint = endpoint;
@@ -254,12 +224,12 @@ class NodeRedisConnection implements Connection {
     const cluster = this.#client as AnyRedisCluster;
     return Promise.all(cluster.masters.map(async (master) => new NodeRedisConnection(
       await cluster.nodeClient(master) as AnyRedisClient, false, `${master.host}:${master.port}`, this.#settings,
-      { everConnected: true, closing: false, startedAt: Date.now() },
+      { ...newState(false), everConnected: true },
     )));
   }
 
   async duplicate(): Promise<Connection> {
-    const state = { everConnected: false, closing: false, startedAt: Date.now() };
+    const state = newState(false);
     const timeoutMs = this.#settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const copy = this.#kind === 'cluster'
       ? (this.#client as AnyRedisCluster).duplicate()
@@ -311,7 +281,7 @@ async function connectClient(
   owned: boolean,
   endpoint: string,
   settings: ConnectSettings,
-  state: { everConnected: boolean; closing: boolean; startedAt: number },
+  state: ConnectState,
 ): Promise<Connection> {
   const connection = new NodeRedisConnection(client, owned, endpoint, settings, state);
   if (!owned) return connection;
@@ -350,18 +320,16 @@ async function connectClient(
 
 /** Resolves the `redis` option into a connected {@link Connection}. */
 export async function connect(option: RedisOption | undefined, settings: ConnectSettings): Promise<Connection> {
-  const given = option ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  validateRedisOption(option);
+  const given = option ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379');
   if (typeof given === 'object' && isExistingClient(given)) {
-    const state = { everConnected: true, closing: false, startedAt: Date.now() };
-    if (!given.isOpen) throw new ConnectionError('The node-redis client given as `redis` is not connected: call `await client.connect()` first');
-    return connectClient(given, false, kindOf(given), settings, state);
-  }
-  if (typeof given !== 'string' && (given === null || typeof given !== 'object' || Array.isArray(given))) {
-    throw new InvalidOptionError(`Expected \`redis\` to be a URL, node-redis client options or a node-redis client, got ${given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given}`);
+    const client = given as AnyClient;
+    if (!client.isOpen) throw new ConnectionError('The node-redis client given as `redis` is not connected: call `await client.connect()` first');
+    return connectClient(client, false, kindOf(client), settings, { ...newState(false), everConnected: true });
   }
   const resolved = typeof given === 'string' ? parseRedisUrl(given) : given;
   const endpoint = typeof given === 'string' ? maskUrl(given) : endpointOf(resolved as string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions);
-  const state = { everConnected: false, closing: false, startedAt: Date.now() };
+  const state = newState(true);
   const timeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const reconnectStrategy = reconnectPolicy(timeoutMs, state);
   if (typeof resolved === 'object' && isClusterOptions(resolved)) {
@@ -397,13 +365,18 @@ export async function connect(option: RedisOption | undefined, settings: Connect
   return connectClient(client as unknown as AnyRedisClient, true, endpoint, settings, state);
 }
 
-/** createClient, with a malformed URL reported as an InvalidOptionError that shows the URL masked (node's TypeError carries it whole). */
+/**
+ * createClient, with options node-redis refuses (a URL was checked already; e.g. `socket.tls`
+ * contradicting the URL's scheme) reported as an InvalidOptionError. node-redis's message may
+ * quote the URL whole: it is shown masked, and node's error is not kept as the cause.
+ */
 function createClientOrExplain(options: RedisClientOptions): ReturnType<typeof createClient> {
   try {
     return createClient(options);
   } catch (error) {
-    const url = options.url === undefined ? '' : ` ${maskUrl(options.url)}`;
-    throw new InvalidOptionError(`Invalid Redis URL${url}: expected redis://[[user]:password@]host[:port][/db] (or rediss://, redis+cluster://, redis+sentinel://): ${(error as Error).message.replace(/https?:\/\/\S+|redis\S*/gi, '…')}`);
+    const url = options.url;
+    const message = redact(url === undefined ? (error as Error).message : (error as Error).message.split(url).join(maskUrl(url)));
+    throw new InvalidOptionError(`Invalid Redis options${url === undefined ? '' : ` for ${maskUrl(url)}`}: ${message}`);
   }
 }
 

@@ -3,11 +3,13 @@
  * Public exports only.
  */
 export { Producer, DELAYED_ID_PREFIX } from './producer.js';
-export type { ProducerOptions, SendOptions, WaitForReplicas } from './producer.js';
+export type { ProducerOptions, SendOptions, SendManyOptions, WaitForReplicas } from './producer.js';
 export { ReplicationError } from './producer.js';
 export { Consumer } from './consumer/consumer.js';
 export type { CloseOptions } from './consumer/consumer.js';
-export type { ConsumerOptions, MessageHandler, BatchHandler } from './consumer/options.js';
+export type {
+  ConsumerOptions, ConsumerBaseOptions, HandlerOption, BatchHandlerOption, StartAt, MessageHandler, BatchHandler,
+} from './consumer/options.js';
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
@@ -32,4 +34,9 @@ export type { StreamqErrorCode, StreamqErrorOptions } from './errors.js';
 export {
   PartitionedProducer, PartitionedConsumer, partitionOf, partitionStream, partitionStreams, fnv1a32, MAX_PARTITIONS,
 } from './partitioned.js';
-export type { PartitionedProducerOptions, PartitionedSendOptions, PartitionedSendResult, PartitionedConsumerOptions, PartitionEvent } from './partitioned.js';
+export type {
+  PartitionedProducerOptions, PartitionedSendOptions, PartitionedSendManyOptions, PartitionedSendResult, PartitionedProducerEvents,
+  PartitionedConsumerOptions,
+  PartitioningOptions, PartitionedConsumerEvents, PartitionEvent,
+} from './partitioned.js';
+export type { ConsumerEvents, ProducerEvents, DeadLetterEvent } from './events.js';

@@ -6,8 +6,10 @@
  * partition is consumed by one member at a time.
  */
 export { PartitionedProducer } from './partitioned/producer.js';
-export type { PartitionedProducerOptions, PartitionedSendOptions, PartitionedSendResult } from './partitioned/producer.js';
+export type {
+  PartitionedProducerOptions, PartitionedSendOptions, PartitionedSendManyOptions, PartitionedSendResult, PartitionedProducerEvents,
+} from './partitioned/producer.js';
 export { PartitionedConsumer } from './partitioned/consumer.js';
-export type { PartitionedConsumerOptions, PartitionEvent } from './partitioned/consumer.js';
+export type { PartitionedConsumerOptions, PartitioningOptions, PartitionedConsumerEvents, PartitionEvent } from './partitioned/consumer.js';
 export { partitionOf, partitionStream, partitionStreams, fnv1a32, MAX_PARTITIONS } from './partitioned/names.js';
 export { assignedPartitions, leaseKey, membersKey } from './partitioned/ownership.js';

@@ -5,10 +5,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { connect, type Connection, type RedisOption } from './connection.js';
+import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
 import { checkSize, DEFAULT_MAX_PAYLOAD_BYTES, encodeHeaders, encodeMessage, type Headers } from './codec.js';
 import { ClosedError, InvalidOptionError, TimeoutError } from './errors.js';
 import { emitError } from './emit.js';
+import type { ProducerEvents } from './events.js';
 import { silentLogger, type Logger } from './logger.js';
 import { defaultRegistry, Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
 import { streamKeys, type StreamKeys } from './keys.js';
@@ -16,7 +17,9 @@ import * as scripts from './scripts/index.js';
 import { injectTraceContext } from './tracing.js';
 import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { DelayedPromoter } from './delayed.js';
-import { expectName, expectOptionsObject, LOGGER_METHODS, optionalInteger, optionalMethods, optionalNumber, REGISTRY_METHODS } from './validate.js';
+import {
+  expectName, expectOptions, LOGGER_METHODS, optionalInteger, optionalMethods, optionalNumber, optionKeys, REGISTRY_METHODS,
+} from './validate.js';
 
 /** Options of {@link Producer}. */
 export interface ProducerOptions {
@@ -87,6 +90,22 @@ export interface SendOptions {
   dedupTtlMs?: number;
 }
 
+/** The option names of {@link Producer}: a new option is one line here (the compiler checks the list). */
+export const PRODUCER_OPTION_KEYS = optionKeys<ProducerOptions>({
+  stream: true, redis: true, maxPayloadBytes: true, connectTimeoutMs: true, retention: true, batchSize: true, logger: true, registry: true,
+  waitForReplicas: true,
+});
+
+/** The option names of {@link Producer.send}. */
+export const SEND_OPTION_KEYS = optionKeys<SendOptions>({ headers: true, delayMs: true, at: true, dedupKey: true, dedupTtlMs: true });
+
+/** Options of one {@link Producer.sendMany}. */
+export type SendManyOptions = Pick<SendOptions, 'headers'>;
+
+const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true });
+
+const WAIT_FOR_REPLICAS_KEYS = optionKeys<WaitForReplicas>({ replicas: true, timeoutMs: true });
+
 /** Prefix of the IDs `send` returns for delayed messages (the entry ID is assigned when due). */
 export const DELAYED_ID_PREFIX = 'delayed:';
 
@@ -100,7 +119,7 @@ export const DELAYED_ID_PREFIX = 'delayed:';
  * await producer.close();
  * ```
  */
-export class Producer<T = unknown> extends EventEmitter {
+export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
   /** The stream's key. */
   readonly stream: string;
   /** This producer's metrics. */
@@ -121,17 +140,17 @@ export class Producer<T = unknown> extends EventEmitter {
 
   constructor(options: ProducerOptions) {
     super();
-    const opts = expectOptionsObject('options', options);
-    this.stream = expectName('stream', opts.stream);
+    const o = resolveProducerOptions(options);
+    this.stream = o.stream;
     this.#keys = streamKeys(this.stream);
-    this.#redis = opts.redis;
-    this.#maxPayloadBytes = optionalInteger('maxPayloadBytes', opts.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1);
-    this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
-    this.#batchSize = optionalInteger('batchSize', opts.batchSize, 500, 1, 10_000);
-    this.#retentionOptions = RetentionKeeper.validate(opts.retention);
-    this.#waitForReplicas = validateWaitForReplicas(opts.waitForReplicas);
-    this.#logger = optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS);
-    this.#registry = optionalMethods('registry', opts.registry, defaultRegistry, REGISTRY_METHODS);
+    this.#redis = o.redis;
+    this.#maxPayloadBytes = o.maxPayloadBytes;
+    this.#connectTimeoutMs = o.connectTimeoutMs;
+    this.#batchSize = o.batchSize;
+    this.#retentionOptions = o.retention;
+    this.#waitForReplicas = o.waitForReplicas;
+    this.#logger = o.logger;
+    this.#registry = o.registry;
     this.metrics = new Metrics({ stream: this.stream, role: 'producer' });
     this.#registry.register(this.metrics);
   }
@@ -160,6 +179,7 @@ export class Producer<T = unknown> extends EventEmitter {
    * cannot be encoded, and with a RedisCommandError (e.g. OOM) when Redis refuses it.
    */
   async send(data: T, options?: SendOptions): Promise<string> {
+    if (options !== undefined) expectOptions('', options, SEND_OPTION_KEYS);
     const fields = encodeMessage(data, injectTraceContext(options?.headers), this.#maxPayloadBytes);
     const connection = await this.#connect();
     let id: string;
@@ -204,8 +224,9 @@ export class Producer<T = unknown> extends EventEmitter {
    * Appends many messages; resolves with their IDs in order. All payloads are encoded first, so
    * one bad payload rejects the call before anything is sent.
    */
-  async sendMany(items: readonly T[], options?: Pick<SendOptions, 'headers'>): Promise<string[]> {
+  async sendMany(items: readonly T[], options?: SendManyOptions): Promise<string[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
+    if (options !== undefined) expectOptions('', options, SEND_MANY_OPTION_KEYS);
     const headersJson = encodeHeaders(options?.headers);
     const payloads = items.map((item) => encodeMessage(item, undefined, this.#maxPayloadBytes)[1] as string);
     if (headersJson !== undefined) for (const payload of payloads) checkSize(payload.length + headersJson.length, this.#maxPayloadBytes, payload, headersJson);
@@ -256,9 +277,40 @@ export class Producer<T = unknown> extends EventEmitter {
   }
 }
 
+/** Producer options after validation, with every default applied. */
+export interface ResolvedProducerOptions {
+  stream: string;
+  redis: RedisOption | undefined;
+  maxPayloadBytes: number;
+  connectTimeoutMs: number;
+  batchSize: number;
+  retention: RetentionOptions;
+  waitForReplicas: WaitForReplicas | undefined;
+  logger: Logger;
+  registry: MetricsRegistry;
+}
+
+/** Validates producer options and applies defaults; throws InvalidOptionError naming the bad option. */
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  const opts = expectOptions('', options, PRODUCER_OPTION_KEYS);
+  const stream = expectName('stream', opts.stream);
+  validateRedisOption(opts.redis);
+  return {
+    stream,
+    redis: opts.redis,
+    maxPayloadBytes: optionalInteger('maxPayloadBytes', opts.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1),
+    connectTimeoutMs: optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1),
+    batchSize: optionalInteger('batchSize', opts.batchSize, 500, 1, 10_000),
+    retention: RetentionKeeper.validate(opts.retention),
+    waitForReplicas: validateWaitForReplicas(opts.waitForReplicas),
+    logger: optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS),
+    registry: optionalMethods('registry', opts.registry, defaultRegistry, REGISTRY_METHODS),
+  };
+}
+
 function validateWaitForReplicas(value: unknown): WaitForReplicas | undefined {
   if (value === undefined) return undefined;
-  const opts = expectOptionsObject('waitForReplicas', value as WaitForReplicas);
+  const opts = expectOptions('waitForReplicas', value as WaitForReplicas, WAIT_FOR_REPLICAS_KEYS);
   return {
     replicas: optionalInteger('waitForReplicas.replicas', opts.replicas, 1, 1),
     timeoutMs: optionalInteger('waitForReplicas.timeoutMs', opts.timeoutMs, 100, 1),

@@ -42,7 +42,8 @@ export function toStreamqError(error: unknown, command: string, endpoint: string
   const message = redact(err.message);
   const code = (err as NodeJS.ErrnoException).code;
   if (code !== undefined && SOCKET_ERRORS.has(code)) {
-    return new ConnectionError(`Cannot reach Redis at ${endpoint} (${code})`, { cause: err });
+    const hint = code === 'ECONNREFUSED' ? ': nothing listens there (is redis-server running, on that port?)' : '';
+    return new ConnectionError(`Cannot reach Redis at ${endpoint} (${code})${hint}`, { cause: err });
   }
   const name = err.constructor?.name ?? '';
   if (/Socket|ClientClosed|ClientOffline|Connection|Disconnect|Timeout/i.test(name)) {

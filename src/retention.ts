@@ -6,7 +6,7 @@
 import type { Connection } from './connection.js';
 import type { StreamKeys } from './keys.js';
 import { safeTrim } from './scripts/index.js';
-import { expectOptionsObject, optionalInteger } from './validate.js';
+import { expectOptions, optionalInteger, optionKeys } from './validate.js';
 import { toStreamqError } from './redis-errors.js';
 
 /** How much of a stream to keep. */
@@ -18,6 +18,8 @@ export interface RetentionOptions {
   /** Least time between two trims. @default 1000 */
   trimIntervalMs?: number;
 }
+
+const RETENTION_OPTION_KEYS = optionKeys<RetentionOptions>({ maxLen: true, maxAgeMs: true, trimIntervalMs: true });
 
 /** Runs safe trims after sends, no more often than `trimIntervalMs`. */
 export class RetentionKeeper {
@@ -32,7 +34,7 @@ export class RetentionKeeper {
 
   /** Validates retention options; returns them. */
   static validate(value: RetentionOptions | undefined): RetentionOptions {
-    const options = expectOptionsObject('retention', value);
+    const options = expectOptions('retention', value, RETENTION_OPTION_KEYS);
     if (options.maxLen !== undefined) optionalInteger('retention.maxLen', options.maxLen, 0, 0);
     if (options.maxAgeMs !== undefined) optionalInteger('retention.maxAgeMs', options.maxAgeMs, 0, 1);
     optionalInteger('retention.trimIntervalMs', options.trimIntervalMs, 1000, 0);

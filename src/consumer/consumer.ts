@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { connect, RECONNECT_MAX_DELAY_MS, type Connection } from '../connection.js';
 import { ClosedError, InvalidOptionError, WrongTypeError } from '../errors.js';
 import { emitError, emitWarning } from '../emit.js';
+import type { ConsumerEvents } from '../events.js';
 import { streamKeys, type StreamKeys } from '../keys.js';
 import { Metrics, type MetricsSnapshot } from '../metrics.js';
 import { isRedisError } from '../redis-errors.js';
@@ -62,7 +63,7 @@ interface Parts<T> {
  * await consumer.close();
  * ```
  */
-export class Consumer<T = unknown> extends EventEmitter implements AsyncIterable<Message<T>> {
+export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message<T>> {
   /** The stream's key. */
   readonly stream: string;
   /** The consumer group. */

@@ -1,7 +1,7 @@
 /** Consumer options: their documentation, defaults and validation in one place. */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { RedisOption } from '../connection.js';
+import { validateRedisOption, type RedisOption } from '../connection.js';
 import type { BackoffPolicy } from '../backoff.js';
 import { exponentialBackoff } from '../backoff.js';
 import { InvalidOptionError } from '../errors.js';
@@ -11,8 +11,8 @@ import type { MetricsRegistry } from '../metrics.js';
 import { defaultRegistry } from '../metrics.js';
 import type { Message } from './message.js';
 import {
-  expectFunction, expectName, expectOptionsObject, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods,
-  REGISTRY_METHODS,
+  expectFunction, expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods,
+  optionKeys, REGISTRY_METHODS,
 } from '../validate.js';
 
 /** Handles one message; resolve to acknowledge it, throw to retry it (or dead-letter it). */
@@ -21,8 +21,18 @@ export type MessageHandler<T> = (message: Message<T>) => Promise<void> | void;
 /** Handles a batch; messages it does not settle itself are acknowledged when it resolves, retried when it throws. */
 export type BatchHandler<T> = (messages: Message<T>[]) => Promise<void> | void;
 
-/** Options of {@link Consumer}. */
-export interface ConsumerOptions<T> {
+/**
+ * Where a new group starts reading: `'0'` (everything in the stream), `'$'` (only messages added
+ * from now on) or an entry ID such as `'1700000000000-0'`.
+ */
+export type StartAt = '0' | '$' | `${number}-${number}`;
+
+/**
+ * Options of {@link Consumer} besides `handler` and `batchHandler` (see {@link ConsumerOptions}).
+ * `T` is the message type, for options that see messages.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export interface ConsumerBaseOptions<T> {
   /** The stream's key, verbatim. */
   stream: string;
   /** The consumer group. Created (with MKSTREAM) when missing. */
@@ -31,10 +41,6 @@ export interface ConsumerOptions<T> {
   name?: string;
   /** How to reach Redis. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
   redis?: RedisOption;
-  /** Handles one message. Give this, `batchHandler`, or neither and iterate with `for await`. */
-  handler?: MessageHandler<T>;
-  /** Handles messages in batches (one database insert per batch). */
-  batchHandler?: BatchHandler<T>;
   /** Most messages in one batch for `batchHandler`. @default 100 */
   batchSize?: number;
   /** How long a batch waits to fill before it is handled anyway. @default 20 */
@@ -48,7 +54,7 @@ export interface ConsumerOptions<T> {
   /** Deliveries after which a failing message goes to the dead letters. @default 5 */
   maxDeliveries?: number;
   /** Where a new group starts: '0' (everything in the stream), '$' (only new messages) or an ID. @default '0' */
-  startAt?: string;
+  startAt?: StartAt;
   /** Delay before a failed message is delivered again, by attempt. @default exponentialBackoff() (500 ms doubling to 60 s, 20% jitter) */
   backoff?: BackoffPolicy;
   /** Deliver every entry's raw fields as `data` without decoding. @default false */
@@ -72,6 +78,37 @@ export interface ConsumerOptions<T> {
   /** Metrics registry to join. @default defaultRegistry */
   registry?: MetricsRegistry;
 }
+
+/**
+ * Options of {@link Consumer}: give `handler`, `batchHandler`, or neither and iterate with
+ * `for await` — never both (a compile error here, an InvalidOptionError at run time).
+ */
+export type ConsumerOptions<T> = ConsumerBaseOptions<T> & (HandlerOption<T> | BatchHandlerOption<T>);
+
+/** A consumer that handles one message at a time (or, without `handler`, is iterated with `for await`). */
+export interface HandlerOption<T> {
+  /** Handles one message. Give this, `batchHandler`, or neither and iterate with `for await`. */
+  handler?: MessageHandler<T>;
+  /** Not with `handler`. */
+  batchHandler?: never;
+}
+
+/** A consumer that handles messages in batches. */
+export interface BatchHandlerOption<T> {
+  /** Not with `batchHandler`. */
+  handler?: never;
+  /** Handles messages in batches (one database insert per batch). */
+  batchHandler?: BatchHandler<T>;
+}
+
+/** The option names of {@link Consumer}: a new option is one line here (the compiler checks the list). */
+export const CONSUMER_OPTION_KEYS = optionKeys<ConsumerOptions<unknown>>({
+  stream: true, group: true, name: true, redis: true, handler: true, batchHandler: true, batchSize: true, batchWaitMs: true,
+  concurrency: true, prefetch: true, visibilityTimeoutMs: true, maxDeliveries: true, startAt: true, backoff: true, raw: true,
+  deleteOnAck: true, reclaimIntervalMs: true, blockMs: true, delayedPollMs: true, connectTimeoutMs: true, deadLetterMaxLen: true,
+  keepConsumerOnClose: true,
+  logger: true, registry: true,
+});
 
 /** Consumer options after validation, with every default applied. */
 export interface ResolvedConsumerOptions<T> {
@@ -108,7 +145,8 @@ export function defaultConsumerName(): string {
 
 /** Validates options and applies defaults; throws InvalidOptionError naming the bad option. */
 export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedConsumerOptions<T> {
-  const o = expectOptionsObject('options', input);
+  const o = expectOptions('', input, CONSUMER_OPTION_KEYS);
+  validateRedisOption(o.redis);
   if (o.handler !== undefined && o.batchHandler !== undefined) {
     throw new InvalidOptionError('Expected either `handler` or `batchHandler`, got both');
   }

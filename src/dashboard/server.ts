@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultRegistry, StreamqError, type Admin } from '../index.js';
+import { defaultRegistry, InvalidOptionError, StreamqError, type Admin } from '../index.js';
+// Option checks only (the same messages as the library's constructors); data goes through the public API.
+import { expectInteger, expectOptions, optionKeys } from '../validate.js';
 import { streamGauges } from './metrics.js';
 import { BadRequest } from './params.js';
 import { NotFound, routeApi, statsOf, type RouteResult } from './routes.js';
@@ -17,6 +19,27 @@ export interface DashboardOptions {
   host?: string;
   /** Enables replay and purge for requests with `Authorization: Bearer <token>`. Without it the dashboard is read-only. */
   token?: string;
+}
+
+/** The option names of {@link startDashboard}: a new option is one line here (the compiler checks the list). */
+const DASHBOARD_OPTION_KEYS = optionKeys<DashboardOptions>({ admin: true, port: true, host: true, token: true });
+
+/** Checks the options of {@link startDashboard} before anything listens. */
+function validateDashboardOptions(input: DashboardOptions): DashboardOptions {
+  const options = expectOptions('', input, DASHBOARD_OPTION_KEYS);
+  // Duck-typed: an Admin from another copy of the package is fine.
+  const admin = options.admin as Partial<Admin> | null | undefined;
+  if (typeof admin?.stats !== 'function' || typeof admin.listStreams !== 'function') {
+    throw new InvalidOptionError('Expected `admin` to be an Admin (new Admin({ redis }))');
+  }
+  if (options.port !== undefined) expectInteger('port', options.port, 0, 65_535);
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) {
+    throw new InvalidOptionError('Expected `host` to be a non-empty string (an address to bind, e.g. 127.0.0.1)');
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
+    throw new InvalidOptionError('Expected `token` to be a non-empty string');
+  }
+  return options;
 }
 
 /** A running dashboard. */
@@ -129,7 +152,8 @@ const listen = (server: Server, port: number, host: string): Promise<AddressInfo
  * Binds 127.0.0.1:7420 by default; read-only unless `token` is given, and then every POST must
  * be same-origin and carry `Authorization: Bearer <token>`. The token is never logged.
  */
-export const startDashboard = async (options: DashboardOptions): Promise<Dashboard> => {
+export const startDashboard = async (input: DashboardOptions): Promise<Dashboard> => {
+  const options = validateDashboardOptions(input);
   const assets = await loadAssets();
   const host = options.host ?? '127.0.0.1';
   const server = createServer();

@@ -15,18 +15,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectShared, type SharedRedis } from '../connection.js';
 import { Consumer, type CloseOptions } from '../consumer/consumer.js';
 import type { Message } from '../consumer/message.js';
-import { defaultConsumerName, resolveConsumerOptions, type ConsumerOptions, type MessageHandler } from '../consumer/options.js';
+import {
+  CONSUMER_OPTION_KEYS, defaultConsumerName, resolveConsumerOptions, type BatchHandlerOption, type ConsumerBaseOptions, type ConsumerOptions,
+  type HandlerOption, type MessageHandler,
+} from '../consumer/options.js';
+import type { DeadLetterEvent } from '../events.js';
 import { exponentialBackoff } from '../backoff.js';
 import { ClosedError, InvalidOptionError, UnrecoverableError } from '../errors.js';
 import { emitError, emitWarning } from '../emit.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isRedisError } from '../redis-errors.js';
-import { expectFunction, expectName, expectOptionsObject, optionalBoolean, optionalInteger } from '../validate.js';
+import { expectFunction, expectName, expectOptions, optionalBoolean, optionalInteger, optionKeys } from '../validate.js';
 import { partitionStreams, validatePartitioning } from './names.js';
 import { PartitionOwnership } from './ownership.js';
 
-/** Options of {@link PartitionedConsumer}: those of {@link Consumer}, plus partitioning. */
-export interface PartitionedConsumerOptions<T> extends Omit<ConsumerOptions<T>, 'stream'> {
+/** The partitioning options of {@link PartitionedConsumer}. */
+export interface PartitioningOptions {
   /** The partitioned stream's name; partitions are `${stream}:0 … ${stream}:${partitions - 1}`. */
   stream: string;
   /** Number of partitions; the same as the producers'. */
@@ -42,6 +46,29 @@ export interface PartitionedConsumerOptions<T> extends Omit<ConsumerOptions<T>, 
   handoffTimeoutMs?: number;
 }
 
+/** Options of {@link PartitionedConsumer}: those of {@link Consumer}, plus partitioning. */
+export type PartitionedConsumerOptions<T> = Omit<ConsumerBaseOptions<T>, 'stream'> & PartitioningOptions & (HandlerOption<T> | BatchHandlerOption<T>);
+
+/** The option names of {@link PartitionedConsumer}: the consumer's and the partitioning ones. */
+const PARTITIONED_CONSUMER_OPTION_KEYS = optionKeys<PartitionedConsumerOptions<unknown>>({
+  ...CONSUMER_OPTION_KEYS, partitions: true, ordered: true, leaseTtlMs: true, handoffTimeoutMs: true,
+});
+
+/** Events of a {@link PartitionedConsumer}: those of its consumers (dead letters name their partition's stream), and ownership changes. */
+export interface PartitionedConsumerEvents {
+  /** Redis trouble while running. */
+  error: [error: Error];
+  /** Something worth knowing that is not an error, with context (including the partition's `stream`). */
+  warning: [message: string, context?: Record<string, unknown>];
+  /** A message was moved to the dead letters of its partition's `stream`. */
+  deadLetter: [info: DeadLetterEvent & { stream: string }];
+  /** Ordered mode: this member acquired, released or lost a partition. */
+  partition: [event: PartitionEvent];
+}
+
+/** Consumer options shared by every partition (`stream` and `name` are set per partition). */
+type SharedConsumerOptions<T> = Omit<ConsumerBaseOptions<T>, 'stream' | 'name'> & (HandlerOption<T> | BatchHandlerOption<T>);
+
 /** Ownership events of ordered mode: `partition` ({ event, partition, stream }). */
 export interface PartitionEvent {
   event: 'acquired' | 'released' | 'lost';
@@ -55,7 +82,7 @@ export interface PartitionEvent {
  * Events: `error`, `warning`, `deadLetter` ({ id, reason, stream }), and in ordered mode
  * `partition` ({@link PartitionEvent}).
  */
-export class PartitionedConsumer<T = unknown> extends EventEmitter {
+export class PartitionedConsumer<T = unknown> extends EventEmitter<PartitionedConsumerEvents> {
   /** The partitioned stream's name. */
   readonly stream: string;
   /** Number of partitions. */
@@ -68,7 +95,7 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter {
   readonly name: string;
   /** Whether partitions are consumed in order, one member at a time. */
   readonly ordered: boolean;
-  readonly #options: Omit<ConsumerOptions<T>, 'stream' | 'name'>;
+  readonly #options: SharedConsumerOptions<T>;
   readonly #leaseTtlMs: number;
   readonly #handoffTimeoutMs: number;
   readonly #logger: Logger;
@@ -81,7 +108,7 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter {
 
   constructor(options: PartitionedConsumerOptions<T>) {
     super();
-    const opts = expectOptionsObject('options', options);
+    const opts = expectOptions('', options, PARTITIONED_CONSUMER_OPTION_KEYS);
     const { stream, partitions } = validatePartitioning(opts.stream, opts.partitions);
     this.stream = stream;
     this.partitions = partitions;
@@ -102,8 +129,8 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter {
       throw new InvalidOptionError('Expected `handler` or `batchHandler` (a partitioned consumer cannot be iterated)');
     }
     // Fail at construction, as Consumer does, on any invalid consumer option.
-    resolveConsumerOptions<T>({ ...rest, stream: this.streams[0] as string, name: this.name, ...(this.ordered ? { concurrency: 1, prefetch: 0 } : {}) });
-    this.#options = rest;
+    resolveConsumerOptions<T>({ ...rest, stream: this.streams[0] as string, name: this.name, ...(this.ordered ? { concurrency: 1, prefetch: 0 } : {}) } as ConsumerOptions<T>);
+    this.#options = rest as SharedConsumerOptions<T>;
   }
 
   /** Connects, then starts a consumer per partition (ordered mode: per partition this member owns). */
@@ -156,17 +183,15 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter {
     const stream = this.streams[partition] as string;
     const shared = this.#shared as SharedRedis;
     const abort = new AbortController();
-    const options: ConsumerOptions<T> = { ...this.#options, stream, name: this.name, redis: shared.redis };
-    if (this.ordered) {
-      options.handler = this.#orderedHandler(partition, abort.signal);
-      options.concurrency = 1;
-      options.prefetch = 0;
-      await this.#takeOverPending(stream);
-    }
-    const consumer = new Consumer<T>(options);
+    const common = { ...this.#options, stream, name: this.name, redis: shared.redis };
+    if (this.ordered) await this.#takeOverPending(stream);
+    const options = this.ordered
+      ? { ...common, handler: this.#orderedHandler(partition, abort.signal), batchHandler: undefined, concurrency: 1, prefetch: 0 }
+      : common;
+    const consumer = new Consumer<T>(options as ConsumerOptions<T>);
     consumer.on('error', (error: Error) => emitError(this, this.#logger, error));
     consumer.on('warning', (message: string, context?: Record<string, unknown>) => this.emit('warning', message, { ...context, stream }));
-    consumer.on('deadLetter', (event: { id: string; reason: string }) => this.emit('deadLetter', { ...event, stream }));
+    consumer.on('deadLetter', (event: DeadLetterEvent) => this.emit('deadLetter', { ...event, stream }));
     this.#consumers.set(partition, consumer);
     this.#aborts.set(partition, abort);
     try {

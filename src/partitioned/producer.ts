@@ -10,8 +10,8 @@ import { connectShared, type SharedRedis } from '../connection.js';
 import { ClosedError, InvalidOptionError } from '../errors.js';
 import { emitError } from '../emit.js';
 import { silentLogger } from '../logger.js';
-import { Producer, type ProducerOptions, type SendOptions } from '../producer.js';
-import { expectOptionsObject, optionalInteger } from '../validate.js';
+import { Producer, PRODUCER_OPTION_KEYS, resolveProducerOptions, SEND_OPTION_KEYS, type ProducerOptions, type SendOptions } from '../producer.js';
+import { expectOptions, optionKeys, type OptionKeys } from '../validate.js';
 import { partitionOf, partitionStreams, validatePartitioning } from './names.js';
 
 /** Options of {@link PartitionedProducer}: those of {@link Producer}, plus the partition count. */
@@ -38,6 +38,24 @@ export interface PartitionedSendResult {
   id: string;
 }
 
+/** Options of one {@link PartitionedProducer.sendMany}. */
+export interface PartitionedSendManyOptions<T> {
+  /** Each item's partition key (round robin for items without one). */
+  key?: (item: T) => string | undefined;
+  /** Headers carried beside every payload. */
+  headers?: SendOptions['headers'];
+}
+
+/** Events of a {@link PartitionedProducer}. */
+export interface PartitionedProducerEvents {
+  /** Redis trouble in the background (reconnecting, a failed retention trim or delayed-message promotion). */
+  error: [error: Error];
+}
+
+const PARTITIONED_PRODUCER_OPTION_KEYS = optionKeys<PartitionedProducerOptions>({ ...PRODUCER_OPTION_KEYS, partitions: true });
+const PARTITIONED_SEND_OPTION_KEYS = optionKeys<PartitionedSendOptions>({ ...SEND_OPTION_KEYS, key: true });
+const PARTITIONED_SEND_MANY_OPTION_KEYS = optionKeys<PartitionedSendManyOptions<unknown>>({ key: true, headers: true });
+
 /**
  * Appends messages to a partitioned stream.
  *
@@ -47,7 +65,7 @@ export interface PartitionedSendResult {
  * await producer.send(order, { key: order.customerId });
  * ```
  */
-export class PartitionedProducer<T = unknown> extends EventEmitter {
+export class PartitionedProducer<T = unknown> extends EventEmitter<PartitionedProducerEvents> {
   /** The partitioned stream's name. */
   readonly stream: string;
   /** Number of partitions. */
@@ -61,13 +79,14 @@ export class PartitionedProducer<T = unknown> extends EventEmitter {
 
   constructor(options: PartitionedProducerOptions) {
     super();
-    const opts = expectOptionsObject('options', options);
+    const opts = expectOptions('', options, PARTITIONED_PRODUCER_OPTION_KEYS);
     const { stream, partitions } = validatePartitioning(opts.stream, opts.partitions);
     this.stream = stream;
     this.partitions = partitions;
     this.streams = partitionStreams(stream, partitions);
     const { stream: _stream, partitions: _partitions, ...rest } = opts;
-    optionalInteger('connectTimeoutMs', rest.connectTimeoutMs, 5_000, 1);
+    // Fail at construction, as Producer does, on any invalid producer option.
+    resolveProducerOptions({ ...rest, stream: this.streams[0] as string });
     this.#options = rest;
     this.#next = randomInt(partitions);
   }
@@ -111,6 +130,7 @@ export class PartitionedProducer<T = unknown> extends EventEmitter {
 
   /** Appends one message to the key's partition (or the next one in turn); resolves with where it went. */
   async send(data: T, options?: PartitionedSendOptions): Promise<PartitionedSendResult> {
+    if (options !== undefined) expectOptions('', options, PARTITIONED_SEND_OPTION_KEYS);
     const partition = this.#pick(options?.key);
     const producers = await this.#producers();
     const { key: _key, ...sendOptions } = options ?? {};
@@ -122,8 +142,9 @@ export class PartitionedProducer<T = unknown> extends EventEmitter {
    * Appends many messages; `key` gives each item's partition key (round robin for items without
    * one). One batch per partition, sent in parallel; resolves with the results in input order.
    */
-  async sendMany(items: readonly T[], options: { key?: (item: T) => string | undefined; headers?: SendOptions['headers'] } = {}): Promise<PartitionedSendResult[]> {
+  async sendMany(items: readonly T[], input: PartitionedSendManyOptions<T> = {}): Promise<PartitionedSendResult[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
+    const options = expectOptions('', input, PARTITIONED_SEND_MANY_OPTION_KEYS as OptionKeys<PartitionedSendManyOptions<T>>);
     const byPartition = new Map<number, { indexes: number[]; items: T[] }>();
     items.forEach((item, index) => {
       const partition = this.#pick(options.key?.(item));

@@ -4,7 +4,7 @@
  * and "settled" checks that look at Redis, not at the library's counters.
  */
 import { createClient, RESP_TYPES } from 'redis';
-import { Consumer, fixedBackoff, MetricsRegistry, streamKeys, type ConsumerOptions, type Message } from '../../src/index.js';
+import { Consumer, fixedBackoff, MetricsRegistry, streamKeys, type ConsumerBaseOptions, type Message } from '../../src/index.js';
 import { waitFor } from '../support/poll.js';
 
 const makeRaw = (url: string) => createClient({ url, RESP: 2 });
@@ -81,7 +81,7 @@ export interface Harness<T> {
 }
 
 /** Options that make a test consumer quick: short visibility timeout, frequent sweeps, 10 ms retries. */
-export function fastOptions(url: string): Partial<ConsumerOptions<unknown>> {
+export function fastOptions(url: string): Partial<ConsumerBaseOptions<unknown>> {
   return {
     redis: url, visibilityTimeoutMs: 500, reclaimIntervalMs: 100, blockMs: 100, backoff: fixedBackoff(10), maxDeliveries: 2,
     connectTimeoutMs: 3_000, registry: new MetricsRegistry(),
@@ -89,7 +89,7 @@ export function fastOptions(url: string): Partial<ConsumerOptions<unknown>> {
 }
 
 /** Builds (not starts) a recording consumer; `handle` runs after the delivery is recorded. */
-export function harness<T>(options: ConsumerOptions<T>, handle: (message: Message<T>) => unknown = () => undefined): Harness<T> {
+export function harness<T>(options: ConsumerBaseOptions<T>, handle: (message: Message<T>) => unknown = () => undefined): Harness<T> {
   const h: Harness<T> = { delivered: [], errors: [], warnings: [], deadLettered: [] } as unknown as Harness<T>;
   h.consumer = new Consumer<T>({
     ...options,

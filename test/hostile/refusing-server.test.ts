@@ -8,7 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import {
-  Admin, AuthenticationError, ConnectionError, Consumer, MetricsRegistry, Producer, RedisCommandError, StreamqError, type RedisOption,
+  Admin, AuthenticationError, ConnectionError, Consumer, InvalidOptionError, MetricsRegistry, Producer, RedisCommandError,
+  type RedisOption,
 } from '../../src/index.js';
 import { freePort } from '../support/free-port.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
@@ -230,23 +231,23 @@ describe('authentication', () => {
 
   // Library bug (reported): a URL that does not parse (a password holding an unencoded '/' or '#')
   // made node-redis throw a bare TypeError whose `input` property held the whole URL, password
-  // included. It is now an InvalidOptionError, but its message quotes the URL through maskUrl,
-  // whose pattern stops at the first '/': a password holding '/' is printed in clear.
-  it('a malformed URL holding a password: a StreamqError saying the URL is invalid, never containing the password', async () => {
-      for (const secret of ['pa/ss#word-9xQ', 'pa/ss-word-9xQ']) {
-        const producer = new Producer({ stream: 's', redis: `redis://:${secret}@127.0.0.1:1`, connectTimeoutMs: 1_000, registry: new MetricsRegistry() });
-        try {
-          const failure = await producer.send(1).then(() => undefined, (e: unknown) => e);
-          assert.ok(failure instanceof Error);
-          for (const text of [inspect(failure, { depth: Infinity, showHidden: true }), failure.message, failure.stack ?? '']) {
-            assert.ok(!text.includes(secret), `the error contains the password: ${text.slice(0, 200)}`);
-          }
-          assert.ok(failure instanceof StreamqError && /url/i.test(failure.message), `a StreamqError about the URL: ${String(failure)}`);
-        } finally {
-          await producer.close();
-        }
+  // included. It is now refused by the constructor, before anything connects, with an
+  // InvalidOptionError that shows the URL masked and keeps no cause.
+  it('a malformed URL holding a password: refused by the constructor, never containing the password', () => {
+    for (const secret of ['pa/ss#word-9xQ', 'pa/ss-word-9xQ']) {
+      let failure: unknown;
+      try {
+        new Producer({ stream: 's', redis: `redis://:${secret}@127.0.0.1:1`, connectTimeoutMs: 1_000, registry: new MetricsRegistry() });
+      } catch (error) {
+        failure = error;
       }
-    });
+      assert.ok(failure instanceof InvalidOptionError, `an InvalidOptionError: ${String(failure)}`);
+      for (const text of [inspect(failure, { depth: Infinity, showHidden: true }), failure.message, failure.stack ?? '']) {
+        assert.ok(!text.includes(secret), `the error contains the password: ${text.slice(0, 200)}`);
+      }
+      assert.match(failure.message, /^Invalid Redis URL in `redis`: "redis:\/\/:\*\*\*@127\.0\.0\.1:1"/);
+    }
+  });
 });
 
 describe('a server that is not Redis', () => {
@@ -297,15 +298,35 @@ describe('a server that is not Redis', () => {
     });
   }
 
-  it('(nothing listening): a ConnectionError within the connect timeout', async () => {
+  // Measured before the fix: each of producer, consumer and admin waited the full connectTimeoutMs
+  // (5000 ms) while the consumer emitted 9 and the producer 8 `error` events; after: 1–40 ms, one event.
+  it('(nothing listening): one ConnectionError at once, not after connectTimeoutMs, for producer, consumer and admin', async () => {
     const port = await freePort();
-    const producer = new Producer({ stream: 's', redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 1_500, registry: new MetricsRegistry() });
+    const url = `redis://127.0.0.1:${port}`;
+    const events: Error[] = [];
+    const producer = new Producer({ stream: 's', redis: url, connectTimeoutMs: 5_000, registry: new MetricsRegistry() });
+    const consumer = new Consumer({ stream: 's', group: 'g', redis: url, connectTimeoutMs: 5_000, handler: () => undefined, registry: new MetricsRegistry() });
+    const admin = new Admin({ redis: url, connectTimeoutMs: 5_000 });
+    producer.on('error', (e) => events.push(e));
+    consumer.on('error', (e) => events.push(e));
     try {
-      const started = Date.now();
-      await assert.rejects(producer.send(1), (e: Error) => e instanceof ConnectionError && /127\.0\.0\.1/.test(e.message));
-      assert.ok(Date.now() - started < 4_000);
+      for (const [label, attempt] of [['producer', () => producer.send(1)], ['consumer', () => consumer.start()], ['admin', () => admin.stats('s')]] as const) {
+        const before = events.length;
+        const started = Date.now();
+        const failure = await attempt().then(() => undefined, (e: unknown) => e);
+        const elapsed = Date.now() - started;
+        assert.ok(failure instanceof ConnectionError, `${label}: ${inspect(failure)}`);
+        assert.match(failure.message, new RegExp(`127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): nothing listens there`));
+        // 1 s is 5× under connectTimeoutMs, and 25× over the slowest run measured on a loaded 2-vCPU box (40 ms).
+        assert.ok(elapsed < 1_000, `${label}: rejected after ${elapsed} ms, connectTimeoutMs is 5000`);
+        assert.ok(events.length - before <= 1, `${label}: ${events.length - before} error events, at most one expected`);
+      }
+      // No retry loop behind the rejection: no further events.
+      const settled = events.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(events.length, settled, 'no reconnect attempts after the refusal');
     } finally {
-      await producer.close();
+      await Promise.all([producer.close(), consumer.close(), admin.close()]);
     }
   });
 });

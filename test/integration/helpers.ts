@@ -4,7 +4,7 @@
  * test opened.
  */
 import { createClient } from 'redis';
-import { fixedBackoff, MetricsRegistry, type ConsumerOptions } from '../../src/index.js';
+import { fixedBackoff, MetricsRegistry, type ConsumerBaseOptions } from '../../src/index.js';
 import { useRedis, type UsedRedis } from '../support/redis-server.js';
 
 const makeRawClient = (url: string) => createClient({ url, RESP: 2 });
@@ -65,7 +65,7 @@ export async function xlen(client: RawClient, stream: string): Promise<number> {
  * Consumer options that make tests fast: short visibility timeout, frequent sweeps, short BLOCK,
  * a 20 ms fixed backoff, a private metrics registry.
  */
-export function fast(url: string, overrides: Partial<ConsumerOptions<unknown>> = {}): Partial<ConsumerOptions<unknown>> {
+export function fast(url: string, overrides: Partial<ConsumerBaseOptions<unknown>> = {}): Partial<ConsumerBaseOptions<unknown>> {
   return {
     redis: url,
     visibilityTimeoutMs: 1000,
