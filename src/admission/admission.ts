@@ -18,6 +18,12 @@ export class Admission {
     return this.#gates;
   }
 
+  /** Whether every gate would admit any message now (the messages may skip the asking). */
+  isOpen(now: number): boolean {
+    for (const gate of this.#gates) if (gate.isOpen?.(now) !== true) return false;
+    return true;
+  }
+
   /** For each message: `true` (every gate let it through) or when to ask again (the first gate that held it back decides). */
   async decide(messages: readonly Message<unknown>[], now: number): Promise<Decision[]> {
     const decisions: Decision[] = messages.map(() => true);

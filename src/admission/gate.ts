@@ -22,6 +22,11 @@ export interface AdmissionGate {
    * gave it (idempotent per message), never take a second share.
    */
   admit(messages: readonly Message<unknown>[], now: number): Decision[] | Promise<Decision[]>;
+  /**
+   * Whether the gate would admit any message now without asking anyone (not paused, say): lets
+   * the consumer skip the asking altogether on its hot path. Absent: never.
+   */
+  isOpen?(now: number): boolean;
   /** A message this gate admitted has settled (a concurrency gate frees its slot). */
   release?(message: Message<unknown>): void;
   /** Starts the gate's background work (polling shared state); `onChange` asks for messages to be re-checked at once. */

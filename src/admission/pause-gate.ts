@@ -42,6 +42,10 @@ export class PauseGate implements AdmissionGate {
     return until > now ? until : 0;
   }
 
+  isOpen(now: number): boolean {
+    return this.pausedUntil(now) === 0;
+  }
+
   admit(messages: readonly unknown[], now: number): Decision[] {
     const until = this.pausedUntil(now);
     if (until === 0) return messages.map(() => true);

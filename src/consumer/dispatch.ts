@@ -205,6 +205,12 @@ export class Dispatcher<T> {
       return;
     }
     const now = Date.now();
+    if ((this.#p.admission as Admission).isOpen(now)) {
+      // Every gate is open (the usual case): no asking, no per-message work.
+      this.#notBefore.clear();
+      for (const message of this.#queue.splice(0)) this.#ready.push(message);
+      return;
+    }
     const room = this.#room();
     const asked: Message<T>[] = [];
     let wakeAt = Infinity;

@@ -41,10 +41,11 @@ describe('crc16 and keySlot', () => {
 describe('auxKey and streamKeys', () => {
   it('plain names: the stream is the name, aux keys are {name}:suffix', () => {
     const keys = streamKeys('orders');
-    assert.deepEqual(keys, { stream: 'orders', dead: '{orders}:dead', delayed: '{orders}:delayed', dedupPrefix: '{orders}:dedup:' });
+    assert.deepEqual(keys, { stream: 'orders', dead: '{orders}:dead', delayed: '{orders}:delayed', dedupPrefix: '{orders}:dedup:', paused: '{orders}:paused' });
     assert.equal(keySlot(keys.dead), keySlot('orders'));
     assert.equal(keySlot(keys.delayed), keySlot('orders'));
     assert.equal(keySlot(`${keys.dedupPrefix}some-key`), keySlot('orders'));
+    assert.equal(keySlot(keys.paused), keySlot('orders'));
   });
 
   it('names with a {tag} reuse the tag, with a double colon', () => {
