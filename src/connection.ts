@@ -91,6 +91,8 @@ export interface ConnectSettings {
   onError(error: Error): void;
   /** Time limit to connect. @default 5000 */
   connectTimeoutMs?: number;
+  /** Longest pause between reconnect attempts (a scheduler that must be back within 250 ms of Redis uses 100). @default 2000 */
+  maxReconnectDelayMs?: number;
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host` (also `redis+cluster://…`, `redis+sentinel://…`). */
@@ -168,13 +170,13 @@ export function parseRedisUrl(url: string): string | RedisClusterOptions | AnyRe
   } as AnyRedisSentinelOptions;
 }
 
-/** A reconnect policy: exponential with jitter up to 2 s; gives up only before the first connection. */
-function reconnectPolicy(timeoutMs: number, state: { everConnected: boolean; closing: boolean; startedAt: number }) {
+/** A reconnect policy: exponential with jitter up to `maxDelayMs`; gives up only before the first connection. */
+function reconnectPolicy(timeoutMs: number, state: { everConnected: boolean; closing: boolean; startedAt: number }, maxDelayMs = 2_000) {
   return (retries: number, cause: Error): number | false | Error => {
     if (state.closing) return false;
     // Before the first connection, refused credentials will not get better by retrying: report them at once.
     if (!state.everConnected && (isAuthFailure(cause) || Date.now() - state.startedAt >= timeoutMs)) return cause;
-    const base = Math.min(2_000, 50 * 2 ** Math.min(retries, 6));
+    const base = Math.min(maxDelayMs, 50 * 2 ** Math.min(retries, 6));
     return Math.round(base / 2 + Math.random() * (base / 2));
   };
 }
@@ -341,7 +343,7 @@ export async function connect(option: RedisOption | undefined, settings: Connect
   const endpoint = typeof given === 'string' ? maskUrl(given) : endpointOf(resolved as string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions);
   const state = { everConnected: false, closing: false, startedAt: Date.now() };
   const timeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const reconnectStrategy = reconnectPolicy(timeoutMs, state);
+  const reconnectStrategy = reconnectPolicy(timeoutMs, state, settings.maxReconnectDelayMs);
   if (typeof resolved === 'object' && isClusterOptions(resolved)) {
     const cluster = createCluster({
       ...resolved,

@@ -19,8 +19,6 @@ import { decodeDefinition, scoresOf, type Definition } from './store.js';
 
 /** Pause before a claim that failed (Redis unreachable…) is tried again. */
 const RETRY_MS = 100;
-/** At most one error event per this many milliseconds (a Redis outage fails every attempt). */
-const ERROR_INTERVAL_MS = 1_000;
 /** Longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -57,7 +55,6 @@ export class ClaimRunner {
   #timer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
-  #lastErrorAt = -Infinity;
   #stopped = false;
 
   constructor(connection: Connection, keys: ScheduleKeys, pollMs: number, hooks: RunnerHooks) {
@@ -206,11 +203,7 @@ export class ClaimRunner {
   }
 
   #report(error: unknown, what: string): void {
-    if (this.#stopped) return;
-    const now = Date.now();
-    if (now - this.#lastErrorAt < ERROR_INTERVAL_MS) return;
-    this.#lastErrorAt = now;
-    this.#hooks.onError(toStreamqError(error, what, this.#connection.endpoint));
+    if (!this.#stopped) this.#hooks.onError(toStreamqError(error, what, this.#connection.endpoint));
   }
 }
 

@@ -18,6 +18,10 @@ import { timetable } from './spec.js';
 import { encodeDefinition, readSchedules } from './store.js';
 import type { ScheduleInfo, ScheduleSpec, TickEvent, UpsertOptions, UpsertResult } from './types.js';
 
+/** Longest pause between reconnect attempts while Redis is unreachable (a refused TCP connect costs next to nothing). */
+const RECONNECT_DELAY_MS = 100;
+/** At most one error event per error code in this many milliseconds (an outage fails every attempt, every 100 ms). */
+const ERROR_INTERVAL_MS = 1_000;
 /** How long `close()` waits for claims in flight when the connection is the caller's own. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -28,7 +32,9 @@ const CLOSE_TIMEOUT_MS = 2_000;
  * twice. Each message carries the schedule's payload and headers plus `schedule` (its name) and
  * `scheduledAt` (the tick time, ISO 8601); a catch-up for missed ticks also carries `missedFrom`.
  *
- * Events: `tick` ({@link TickEvent}, for each message this process appended), `error`.
+ * Events: `tick` ({@link TickEvent}, for each message this process appended), `error` (a failed
+ * claim or read, retried after 100 ms; at most one event per error code per second, since a Redis
+ * outage fails every attempt).
  *
  * @example
  * ```ts
@@ -50,6 +56,8 @@ export class Scheduler extends EventEmitter {
   #runner: ClaimRunner | undefined;
   #starting: Promise<void> | undefined;
   #closed = false;
+  /** When an error event of each code was last emitted. */
+  readonly #errorsEmitted = new Map<string, number>();
 
   constructor(options: SchedulerOptions) {
     super();
@@ -64,8 +72,10 @@ export class Scheduler extends EventEmitter {
     if (this.#closed) return Promise.reject(new ClosedError(`Scheduler for stream "${this.stream}" is closed`));
     if (this.#connection === undefined) {
       const pending = connect(this.#options.redis, {
-        onError: (error) => emitError(this, this.#options.logger, error),
+        onError: (error) => this.#error(error),
         connectTimeoutMs: this.#options.connectTimeoutMs,
+        // Ticks due while Redis is down go out as soon as it is back: retry the socket every ≤ 100 ms, not every 2 s.
+        maxReconnectDelayMs: RECONNECT_DELAY_MS,
       });
       this.#connection = pending;
       pending.catch(() => { this.#connection = undefined; });
@@ -84,7 +94,7 @@ export class Scheduler extends EventEmitter {
       if (this.#closed) throw new ClosedError(`Scheduler for stream "${this.stream}" is closed`);
       const runner = new ClaimRunner(connection, this.#keys, this.#options.pollMs, {
         onTicks: (name, ticks, ids) => this.#sent(name, ticks, ids),
-        onError: (error) => emitError(this, this.#options.logger, error),
+        onError: (error) => this.#error(error),
       });
       this.#runner = runner;
       await runner.start();
@@ -92,6 +102,15 @@ export class Scheduler extends EventEmitter {
     })();
     this.#starting.catch(() => { this.#starting = undefined; });
     return this.#starting;
+  }
+
+  /** Emits (or logs) an error, at most once per code per {@link ERROR_INTERVAL_MS}: never swallowed, never a flood. */
+  #error(error: Error): void {
+    const code = (error as { code?: string }).code ?? error.name;
+    const now = Date.now();
+    if (now - (this.#errorsEmitted.get(code) ?? -Infinity) < ERROR_INTERVAL_MS) return;
+    this.#errorsEmitted.set(code, now);
+    emitError(this, this.#options.logger, error);
   }
 
   #sent(name: string, ticks: readonly PlannedTick[], ids: readonly string[]): void {
