@@ -10,12 +10,11 @@
  * another process is seen within `pollMs` (a scheduler's own upserts are seen at once).
  */
 import type { Connection } from '../connection.js';
-import { fieldsToObject } from '../codec.js';
 import type { ScheduleKeys } from '../keys.js';
 import { toStreamqError } from '../redis-errors.js';
 import { planClaim, type ClaimPlan, type PlannedTick } from './plan.js';
 import { claimSchedule } from './scripts.js';
-import { decodeDefinition, scoresOf, type Definition } from './store.js';
+import { decodeDefinition, hashReply, scoresReply, type Definition } from './store.js';
 
 /** Pause before a claim that failed (Redis unreachable…) is tried again. */
 const RETRY_MS = 100;
@@ -99,12 +98,12 @@ export class ClaimRunner {
   }
 
   async #read(): Promise<void> {
-    const [revisionsFlat, nextFlat] = await Promise.all([
-      this.#connection.send<string[]>(this.#keys.revisions, ['HGETALL', this.#keys.revisions]),
-      this.#connection.send<string[]>(this.#keys.next, ['ZRANGE', this.#keys.next, '0', '-1', 'WITHSCORES']),
+    const [revisionsReply, nextReply] = await Promise.all([
+      this.#connection.send<unknown>(this.#keys.revisions, ['HGETALL', this.#keys.revisions]),
+      this.#connection.send<unknown>(this.#keys.next, ['ZRANGE', this.#keys.next, '0', '-1', 'WITHSCORES']),
     ]);
-    const revisions = fieldsToObject(revisionsFlat);
-    const dues = scoresOf(nextFlat);
+    const revisions = hashReply(revisionsReply);
+    const dues = scoresReply(nextReply);
     const changed = Object.keys(revisions).filter((name) => this.#known.get(name)?.revision !== revisions[name]);
     const definitions = changed.length === 0 ? [] : await this.#connection.send<(string | null)[]>(this.#keys.definitions, ['HMGET', this.#keys.definitions, ...changed]);
     for (const name of this.#known.keys()) if (!(name in revisions)) this.#known.delete(name);

@@ -64,10 +64,28 @@ export function decodeDefinition(name: string, json: string): Definition {
   }
 }
 
-/** `[member, score, …]` → member → score. */
-export function scoresOf(flat: readonly string[]): Map<string, number> {
+/**
+ * An HGETALL reply → field → value. A single-node client answers a flat `[field, value, …]`
+ * list; node-redis's cluster client answers an object.
+ */
+export function hashReply(reply: unknown): Record<string, string> {
+  if (Array.isArray(reply)) return fieldsToObject(reply as string[]);
+  const entries = reply instanceof Map ? [...reply.entries()] : Object.entries((reply ?? {}) as Record<string, unknown>);
+  return fieldsToObject(entries.flatMap(([field, value]) => [String(field), String(value)]));
+}
+
+/**
+ * A ZRANGE … WITHSCORES reply → member → score. A single-node client answers a flat
+ * `[member, score, …]` list; node-redis's cluster client answers `[[member, score], …]`.
+ */
+export function scoresReply(reply: unknown): Map<string, number> {
   const scores = new Map<string, number>();
-  for (let i = 0; i + 1 < flat.length; i += 2) scores.set(flat[i] as string, Number(flat[i + 1]));
+  const items = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (items.length > 0 && Array.isArray(items[0])) {
+    for (const [member, score] of items as [unknown, unknown][]) scores.set(String(member), Number(score));
+    return scores;
+  }
+  for (let i = 0; i + 1 < items.length; i += 2) scores.set(String(items[i]), Number(items[i + 1]));
   return scores;
 }
 
@@ -81,13 +99,13 @@ export function parseLast(value: string | undefined): { tick: number; id: string
 /** Every schedule of a stream with its state, sorted by name. */
 export async function readSchedules(connection: Connection, keys: ScheduleKeys): Promise<ScheduleInfo[]> {
   const [definitions, next, last] = await Promise.all([
-    connection.send<string[]>(keys.definitions, ['HGETALL', keys.definitions]),
-    connection.send<string[]>(keys.next, ['ZRANGE', keys.next, '0', '-1', 'WITHSCORES']),
-    connection.send<string[]>(keys.last, ['HGETALL', keys.last]),
+    connection.send<unknown>(keys.definitions, ['HGETALL', keys.definitions]),
+    connection.send<unknown>(keys.next, ['ZRANGE', keys.next, '0', '-1', 'WITHSCORES']),
+    connection.send<unknown>(keys.last, ['HGETALL', keys.last]),
   ]);
-  const dues = scoresOf(next);
-  const lasts = fieldsToObject(last);
-  return Object.entries(fieldsToObject(definitions))
+  const dues = scoresReply(next);
+  const lasts = hashReply(last);
+  return Object.entries(hashReply(definitions))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, json]) => {
       const definition = decodeDefinition(name, json);
