@@ -139,7 +139,7 @@ export class Scheduler extends EventEmitter {
     if (firstDue === null) throw new InvalidOptionError(`Schedule ${JSON.stringify(name)} never runs: ${table.key} has no tick after ${new Date(now).toISOString()}`);
     const { json, revision } = encodeDefinition(table, upsert.missed, upsert.payload, upsert.headers, now);
     const reply = await upsertSchedule(await this.#connect(), this.#keys, { name, json, revision, specKey: table.key, firstDue });
-    await this.#runner?.refresh();
+    await this.#relearn();
     return { outcome: reply.outcome, nextRunAt: reply.nextDue === null ? null : new Date(reply.nextDue) };
   }
 
@@ -147,8 +147,13 @@ export class Scheduler extends EventEmitter {
   async remove(name: string): Promise<boolean> {
     expectName('name', name);
     const removed = await removeSchedule(await this.#connect(), this.#keys, name);
-    await this.#runner?.refresh();
+    await this.#relearn();
     return removed;
+  }
+
+  /** Lets a started runner see a change made here at once (a failed re-read is reported; the next poll retries it). */
+  async #relearn(): Promise<void> {
+    await this.#runner?.refresh().catch((error: unknown) => this.#error(error as Error));
   }
 
   /** The stream's schedules with their next run and last sent tick, sorted by name. */
