@@ -20,7 +20,7 @@ import { after, describe, it } from 'node:test';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
 import { Bag, rawClient } from '../integration/helpers.js';
-import { duplicates, gaps, lateness, percentile, readTicks } from './helpers.js';
+import { duplicates, gaps, lateness, percentile, readTicks, type TickEntry } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/scheduler-process.ts', import.meta.url));
 const EVERY_MS = 200;
@@ -56,78 +56,99 @@ const started = (c: Child): Promise<true> => waitFor(() => {
   return c.output().includes('started') || undefined;
 }, { deadlineMs: 30_000, description: `${c.name} to start` });
 
+/** When things happened during the run (local clock, the same machine as Redis). */
+interface Timeline {
+  runStart: number;
+  outageStart: number;
+  outageEnd: number;
+  runEnd: number;
+}
+
+/**
+ * The scenario: three schedulers; at 2 s and 4 s one is SIGKILLed and replaced; at 6 s Redis is
+ * SIGKILLed, held down, and restarted on its AOF; at 10 s the schedulers get SIGTERM.
+ */
+async function runScenario(bag: Bag, server: RedisServer, env: Record<string, string>, children: Child[]): Promise<Timeline> {
+  const launch = (name: string): Child => {
+    const c = spawnScheduler(name, env);
+    children.push(c);
+    bag.defer(() => { if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL'); });
+    return c;
+  };
+  const replace = async (name: string): Promise<void> => {
+    const victim = live.get(name) as Child;
+    victim.child.kill('SIGKILL');
+    assert.equal(await victim.exited, 'SIGKILL');
+    live.set(name, launch(`${name} (restarted)`));
+  };
+  const live = new Map(['a', 'b', 'c'].map((name) => [name, launch(name)]));
+  await Promise.all([...live.values()].map(started));
+  const runStart = Date.now();
+  const at = (ms: number): Promise<void> => delay(Math.max(0, runStart + ms - Date.now()));
+  await at(2_000);
+  await replace('a');
+  await at(4_000);
+  await replace('b');
+  await at(6_000);
+  await Promise.all([started(live.get('a') as Child), started(live.get('b') as Child)]);
+  const outageStart = Date.now();
+  await server.kill();
+  await delay(HOLD_DOWN_MS);
+  await server.restart();
+  const outageEnd = Date.now();
+  await at(RUN_MS);
+  const runEnd = Date.now();
+  for (const c of live.values()) c.child.kill('SIGTERM');
+  assert.deepEqual(await Promise.all([...live.values()].map((c) => c.exited)), [0, 0, 0], 'graceful close on SIGTERM');
+  return { runStart, outageStart, outageEnd, runEnd };
+}
+
+/** Lateness figures of the run, split by the outage (see the file's header). */
+function timing(entries: TickEntry[], { runStart, outageStart, outageEnd }: Timeline) {
+  // A tick due shortly before the kill may have had its claim in flight when Redis died.
+  const hit = (tick: number): boolean => tick >= outageStart - LATE_BOUND_MS && tick <= outageEnd;
+  const running = entries.filter((e) => e.at >= runStart);
+  const delayed = running.filter((e) => hit(e.at));
+  return {
+    running: running.length,
+    normal: running.filter((e) => !hit(e.at)).map((e) => e.idMs - e.at),
+    delayed: delayed.length,
+    delayedLate: Math.max(...delayed.map((e) => e.idMs - e.at)),
+    afterReady: Math.max(...delayed.map((e) => e.idMs - outageEnd)),
+    startUp: entries.filter((e) => e.at < runStart).map((e) => e.idMs - e.at),
+  };
+}
+
 describe('schedulers across process crashes and a Redis restart', () => {
   it('3 processes, everyMs 200, 10 s, two SIGKILLed and restarted, Redis killed and restarted on AOF: every tick once, on time', async (t) => {
     const bag = new Bag();
     const server = await RedisServer.start({ appendOnly: true, appendFsync: 'always' });
     servers.push(server);
     const stream = uniqueName('fleet');
-    const env = { REDIS_URL: server.url, STREAM: stream, EVERY_MS: String(EVERY_MS), MISSED: 'all' };
     const children: Child[] = [];
-    const launch = (name: string): Child => {
-      const c = spawnScheduler(name, env);
-      children.push(c);
-      bag.defer(() => { if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL'); });
-      return c;
-    };
-    const crash = async (c: Child): Promise<void> => {
-      c.child.kill('SIGKILL');
-      assert.equal(await c.exited, 'SIGKILL');
-    };
     try {
-      const live = new Map(['a', 'b', 'c'].map((name) => [name, launch(name)]));
-      await Promise.all([...live.values()].map(started));
-      const runStart = Date.now();
-      const at = (ms: number): Promise<void> => delay(Math.max(0, runStart + ms - Date.now()));
-
-      await at(2_000);
-      await crash(live.get('a') as Child);
-      live.set('a', launch('a (restarted)'));
-      await at(4_000);
-      await crash(live.get('b') as Child);
-      live.set('b', launch('b (restarted)'));
-      await at(6_000);
-      await Promise.all([started(live.get('a') as Child), started(live.get('b') as Child)]);
-      const outageStart = Date.now();
-      await server.kill();
-      await delay(HOLD_DOWN_MS);
-      await server.restart();
-      const outageEnd = Date.now();
-      await at(RUN_MS);
-      const runEnd = Date.now();
-      for (const c of live.values()) c.child.kill('SIGTERM');
-      const codes = await Promise.all([...live.values()].map((c) => c.exited));
-      assert.deepEqual(codes, [0, 0, 0], 'graceful close on SIGTERM');
-
+      const timeline = await runScenario(bag, server, { REDIS_URL: server.url, STREAM: stream, EVERY_MS: String(EVERY_MS), MISSED: 'all' }, children);
       const raw = bag.add(await rawClient(server.url));
       const entries = await readTicks(raw, stream, 'beat');
       assert.deepEqual(duplicates(entries).map((ms) => new Date(ms).toISOString()), [], 'a tick appended twice');
       assert.deepEqual(gaps(entries, EVERY_MS).map((ms) => new Date(ms).toISOString()), [], 'a tick never appended');
-      const first = entries[0]?.at ?? NaN;
-      const last = entries.at(-1)?.at ?? NaN;
-      assert.ok(first <= runStart + EVERY_MS && last >= runEnd - 2 * EVERY_MS, 'ticks cover the whole run');
-
+      const [first, last] = [entries[0]?.at ?? NaN, entries.at(-1)?.at ?? NaN];
+      assert.ok(first <= timeline.runStart + EVERY_MS && last >= timeline.runEnd - 2 * EVERY_MS, 'ticks cover the whole run');
       const late = lateness(entries);
       assert.ok(Math.min(...late) >= 0, `never early (min lateness ${Math.min(...late)} ms)`);
-      // A tick due shortly before the kill may have had its claim in flight when Redis died.
-      const hit = (tick: number): boolean => tick >= outageStart - LATE_BOUND_MS && tick <= outageEnd;
-      const running = entries.filter((e) => e.at >= runStart);
-      const normal = running.filter((e) => !hit(e.at)).map((e) => e.idMs - e.at);
-      const delayed = running.filter((e) => hit(e.at));
-      const outageMs = outageEnd - outageStart;
-      const delayedLate = Math.max(...delayed.map((e) => e.idMs - e.at));
-      const afterReady = Math.max(...delayed.map((e) => e.idMs - outageEnd));
-      const startUp = entries.filter((e) => e.at < runStart).map((e) => e.idMs - e.at);
+
+      const m = timing(entries, timeline);
+      const outageMs = timeline.outageEnd - timeline.outageStart;
       const perProcess = children.map((c) => `${c.name}: ${(c.output().match(/^tick /gm) ?? []).length}`).join(', ');
-      const stalls = children.flatMap((c) => [...c.output().matchAll(/^stall (\d+) \d+$/gm)].map((m) => `${c.name} ${m[1]} ms`));
-      t.diagnostic(`${entries.length} ticks, ${running.length} over the ${runEnd - runStart} ms run; appended by (as printed): ${perProcess}`);
-      t.diagnostic(`lateness during the run, outside the outage: p50 ${percentile(normal, 50)} ms, p99 ${percentile(normal, 99)} ms, max ${Math.max(...normal)} ms`);
-      t.diagnostic(`Redis outage ${outageMs} ms (kill → ready); ${delayed.length} ticks due in it: late by at most ${delayedLate} ms, appended at most ${afterReady} ms after Redis was ready`);
-      t.diagnostic(`start-up (${startUp.length} ticks before all three ran): max lateness ${Math.max(...startUp, 0)} ms; event-loop stalls > 100 ms seen in the schedulers: ${stalls.join(', ') || 'none'}`);
-      assert.ok(delayed.length >= 3, `${delayed.length} ticks fell in the outage`);
-      assert.ok(Math.max(...normal) <= LATE_BOUND_MS, `a tick outside the outage was ${Math.max(...normal)} ms late`);
-      assert.ok(delayedLate <= outageMs + LATE_BOUND_MS, `a tick due in the ${outageMs} ms outage was ${delayedLate} ms late`);
-      assert.ok(afterReady <= LATE_BOUND_MS, `a tick due in the outage was appended ${afterReady} ms after Redis was ready`);
+      const stalls = children.flatMap((c) => [...c.output().matchAll(/^stall (\d+) \d+$/gm)].map((x) => `${c.name} ${x[1]} ms`));
+      t.diagnostic(`${entries.length} ticks, ${m.running} over the ${timeline.runEnd - timeline.runStart} ms run; appended by (as printed): ${perProcess}`);
+      t.diagnostic(`lateness during the run, outside the outage: p50 ${percentile(m.normal, 50)} ms, p99 ${percentile(m.normal, 99)} ms, max ${Math.max(...m.normal)} ms`);
+      t.diagnostic(`Redis outage ${outageMs} ms (kill → ready); ${m.delayed} ticks due in it: late by at most ${m.delayedLate} ms, appended at most ${m.afterReady} ms after Redis was ready`);
+      t.diagnostic(`start-up (${m.startUp.length} ticks before all three ran): max lateness ${Math.max(...m.startUp, 0)} ms; event-loop stalls > 100 ms seen in the schedulers: ${stalls.join(', ') || 'none'}`);
+      assert.ok(m.delayed >= 3, `${m.delayed} ticks fell in the outage`);
+      assert.ok(Math.max(...m.normal) <= LATE_BOUND_MS, `a tick outside the outage was ${Math.max(...m.normal)} ms late`);
+      assert.ok(m.delayedLate <= outageMs + LATE_BOUND_MS, `a tick due in the ${outageMs} ms outage was ${m.delayedLate} ms late`);
+      assert.ok(m.afterReady <= LATE_BOUND_MS, `a tick due in the outage was appended ${m.afterReady} ms after Redis was ready`);
     } finally {
       await bag.closeAll();
     }
