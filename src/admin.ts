@@ -17,6 +17,10 @@ import {
   expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods, optionKeys,
 } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
+import { scheduleKeys } from './keys.js';
+import { readSchedules } from './scheduler/store.js';
+import { removeSchedule } from './scheduler/scripts.js';
+import type { ScheduleInfo } from './scheduler/types.js';
 
 /** Options of {@link Admin}. */
 export interface AdminOptions {
@@ -298,5 +302,15 @@ export class Admin {
     this.#closed = true;
     const pending = this.#connection;
     if (pending) await (await pending).close().catch(() => undefined);
+  }
+
+  /** The schedules of a stream (see {@link Scheduler}): spec, missed policy, next run and last sent tick, sorted by name. */
+  async schedules(stream: string): Promise<ScheduleInfo[]> {
+    return readSchedules(await this.#conn(), scheduleKeys(expectName('stream', stream)));
+  }
+
+  /** Removes a schedule of a stream: no tick of it is sent afterwards, by any scheduler. Resolves true when it existed. */
+  async removeSchedule(stream: string, name: string): Promise<boolean> {
+    return removeSchedule(await this.#conn(), scheduleKeys(expectName('stream', stream)), expectName('name', name));
   }
 }

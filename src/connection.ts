@@ -98,6 +98,8 @@ export interface ConnectSettings {
   connectTimeoutMs?: number;
   /** Called each time a connection streamq opened is ready again after it was lost (not for a cluster). */
   onReconnect?(): void;
+  /** Longest pause between reconnect attempts (a scheduler that must be back within 250 ms of Redis uses 100). @default 1000 */
+  maxReconnectDelayMs?: number;
 }
 
 const isClusterClient = (value: AnyClient): value is AnyRedisCluster =>
@@ -146,19 +148,19 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'ENOENT']);
 export const RECONNECT_MAX_DELAY_MS = 1_000;
 
 /**
- * A reconnect policy: exponential with jitter up to {@link RECONNECT_MAX_DELAY_MS}. Before the first connection it gives up
+ * A reconnect policy: exponential with jitter up to `maxDelayMs` ({@link RECONNECT_MAX_DELAY_MS} by default). Before the first connection it gives up
  * on refused credentials and (see {@link ConnectState.refusedIsFinal}) a refused connection at
  * once, and on anything else after `timeoutMs`; once connected it never gives up (a Redis restart
  * is survived).
  */
-function reconnectPolicy(timeoutMs: number, state: ConnectState) {
+function reconnectPolicy(timeoutMs: number, state: ConnectState, maxDelayMs = RECONNECT_MAX_DELAY_MS) {
   return (retries: number, cause: Error): number | false | Error => {
     if (state.closing) return false;
     if (!state.everConnected) {
       const refused = state.refusedIsFinal && REFUSED_CODES.has((cause as NodeJS.ErrnoException).code ?? '');
       if (refused || isAuthFailure(cause) || Date.now() - state.startedAt >= timeoutMs) return cause;
     }
-    const base = Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** Math.min(retries, 6));
+    const base = Math.min(maxDelayMs, 50 * 2 ** Math.min(retries, 6));
     return Math.round(base / 2 + Math.random() * (base / 2));
   };
 }
@@ -331,7 +333,7 @@ export async function connect(option: RedisOption | undefined, settings: Connect
   const endpoint = typeof given === 'string' ? maskUrl(given) : endpointOf(resolved as string | RedisClientOptions | RedisClusterOptions | AnyRedisSentinelOptions);
   const state = newState(true);
   const timeoutMs = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const reconnectStrategy = reconnectPolicy(timeoutMs, state);
+  const reconnectStrategy = reconnectPolicy(timeoutMs, state, settings.maxReconnectDelayMs);
   if (typeof resolved === 'object' && isClusterOptions(resolved)) {
     const cluster = createCluster({
       ...resolved,

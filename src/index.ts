@@ -24,8 +24,8 @@ export { Metrics, MetricsRegistry, defaultRegistry } from './metrics.js';
 export type { MetricsSnapshot, CounterValues } from './metrics.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { streamKeys, keySlot, hashTag } from './keys.js';
-export type { StreamKeys } from './keys.js';
+export { streamKeys, scheduleKeys, keySlot, hashTag } from './keys.js';
+export type { StreamKeys, ScheduleKeys } from './keys.js';
 export {
   StreamqError, InvalidOptionError, EncodeError, DecodeError, PayloadTooLargeError, ConnectionError, AuthenticationError,
   WrongTypeError, RedisCommandError, ClosedError, TimeoutError, UnrecoverableError,
@@ -40,3 +40,9 @@ export type {
   PartitioningOptions, PartitionedConsumerEvents, PartitionEvent,
 } from './partitioned.js';
 export type { ConsumerEvents, ProducerEvents, DeadLetterEvent } from './events.js';
+export { Scheduler } from './scheduler/scheduler.js';
+export type { SchedulerOptions } from './scheduler/options.js';
+export type {
+  ScheduleSpec, CronSpec, EverySpec, MissedPolicy, UpsertOptions, UpsertResult, ScheduleInfo, TickEvent,
+} from './scheduler/types.js';
+export { MAX_TICKS_PER_CLAIM } from './scheduler/types.js';

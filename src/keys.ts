@@ -89,6 +89,31 @@ export function streamKeys(stream: string): StreamKeys {
   };
 }
 
+/** The key names of a stream's schedules (see src/scheduler/), all in the stream's cluster slot. */
+export interface ScheduleKeys {
+  /** The stream the ticks are appended to. */
+  readonly stream: string;
+  /** Hash: schedule name → definition JSON (spec, payload, headers, missed policy). */
+  readonly definitions: string;
+  /** Hash: schedule name → revision (a hash of the definition), compared by every claim. */
+  readonly revisions: string;
+  /** Sorted set: schedule name → next due time in ms (the tick the next claim must name). */
+  readonly next: string;
+  /** Hash: schedule name → "<last sent tick ms> <its entry ID>". */
+  readonly last: string;
+}
+
+/** The schedule key names of `stream`. */
+export function scheduleKeys(stream: string): ScheduleKeys {
+  return {
+    stream,
+    definitions: auxKey(stream, 'schedules'),
+    revisions: auxKey(stream, 'schedules:rev'),
+    next: auxKey(stream, 'schedules:next'),
+    last: auxKey(stream, 'schedules:last'),
+  };
+}
+
 const AUX_SUFFIXES = ['dead', 'delayed'];
 
 /**

@@ -3,7 +3,7 @@
  * the hot path) and rendered as Prometheus text on demand.
  */
 
-/** Counters a consumer or producer keeps. */
+/** Counters a consumer, producer or scheduler keeps. */
 export interface CounterValues {
   sent: number;
   delivered: number;
@@ -15,6 +15,7 @@ export interface CounterValues {
   deletedWhilePending: number;
   leasesRenewed: number;
   leasesLost: number;
+  ticksSent: number;
 }
 
 /** A snapshot of one producer's or consumer's metrics. */
@@ -29,7 +30,7 @@ const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
 
 const emptyCounters = (): CounterValues => ({
   sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0,
-  deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0,
+  deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0,
 });
 
 /** The metrics of one producer or consumer, labelled by stream and group. */
@@ -82,6 +83,7 @@ const COUNTER_HELP: Record<keyof CounterValues, string> = {
   deletedWhilePending: 'Pending entries found deleted from the stream (acknowledged)',
   leasesRenewed: 'Lease renewals of long-running handlers',
   leasesLost: 'In-flight entries taken over by another consumer',
+  ticksSent: 'Schedule ticks appended by schedulers (each tick once, by the scheduler that claimed it)',
 };
 
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

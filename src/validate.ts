@@ -88,6 +88,14 @@ export function expectStreamId(name: string, value: unknown, special: readonly s
   throw new InvalidOptionError(`Expected \`${name}\` to be a stream ID like '1700000000000-0'${extra}, got ${describeValue(value)}`);
 }
 
+/** Checks that `value` is a plain object (not null, not an array); `shape` says what was expected. */
+export function expectPlainObject(name: string, value: unknown, shape = 'an object'): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(`Expected \`${name}\` to be ${shape}, got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
 /** Checks that `value` is a plain object (or undefined, yielding `{}`), for option bags. */
 export function expectOptionsObject<T extends object>(name: string, value: T | undefined): T {
   if (value === undefined) return {} as T;

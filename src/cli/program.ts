@@ -7,6 +7,7 @@ import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGroups } from './commands/groups.js';
 import { registerPending } from './commands/pending.js';
+import { registerSchedules } from './commands/schedules.js';
 import { registerSend } from './commands/send.js';
 import { registerStats } from './commands/stats.js';
 import { registerTrim } from './commands/trim.js';
@@ -45,7 +46,7 @@ export const buildProgram = (): Command => {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
-  for (const register of [registerDemo, registerSend, registerConsume, registerStats, registerPending, registerDeadLetters, registerGroups, registerTrim, registerDashboard, registerBench]) {
+  for (const register of [registerDemo, registerSend, registerConsume, registerStats, registerPending, registerDeadLetters, registerGroups, registerSchedules, registerTrim, registerDashboard, registerBench]) {
     register(program);
   }
   return program;
