@@ -15,6 +15,10 @@ export interface GroupStats {
   lastDeliveredId: string;
   /** How many entries the group has read in all (Redis ≥ 7), or `null` when unknown. */
   entriesRead: number | null;
+  /** Whether the group is paused (`Admin.pause`, `consumer.rateLimited`). */
+  paused?: boolean;
+  /** When a timed pause ends; `null` when not paused or paused until resumed. */
+  pausedUntil?: Date | null;
 }
 
 /** What `Admin.stats` reports of one stream. */

@@ -10,9 +10,9 @@ import { parseXpending, xpendingArgs } from './commands/xpending.js';
 import { toEntries } from './commands/replies.js';
 import { fieldsToObject } from './codec.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
-import { auxBaseOf, streamKeys } from './keys.js';
+import { auxBaseOf, streamKeys, type StreamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
-import { replayDeadLetters, safeTrim } from './scripts/index.js';
+import { pauseGroup, replayDeadLetters, safeTrim } from './scripts/index.js';
 import {
   expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods, optionKeys,
 } from './validate.js';
@@ -64,6 +64,18 @@ function originalFields(flat: string[]): string[] {
   } catch {
     return rest;
   }
+}
+
+/** Paused groups of a stream → until when (ms since the epoch; 0: until resumed); expired pauses left out. */
+async function readPausedGroups(connection: Connection, keys: StreamKeys): Promise<Map<string, number>> {
+  const flat = await connection.send<string[]>(keys.paused, ['HGETALL', keys.paused]).catch(() => [] as string[]);
+  const paused = new Map<string, number>();
+  const now = Date.now();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const until = Number(flat[i + 1]);
+    if (until === 0 || until > now) paused.set(String(flat[i]), until);
+  }
+  return paused;
 }
 
 /** Parses one dead-letter entry (six `dead.*` pairs, then the original fields). */
@@ -143,7 +155,7 @@ export class Admin {
     expectName('stream', stream);
     const connection = await this.#conn();
     const keys = streamKeys(stream);
-    const [info, groups, deadLetters, delayed] = await Promise.all([
+    const [info, groups, deadLetters, delayed, paused] = await Promise.all([
       connection.send(stream, ['XINFO', 'STREAM', stream]).then(parseXinfoStream, (error: unknown) => {
         if (isRedisError(error, 'ERR')) return null; // no such key
         throw error;
@@ -151,7 +163,13 @@ export class Admin {
       connection.send(stream, ['XINFO', 'GROUPS', stream]).then(parseXinfoGroups, () => [] as GroupStats[]),
       connection.send<number>(keys.dead, ['XLEN', keys.dead]).then(Number),
       connection.send<number>(keys.delayed, ['ZCARD', keys.delayed]).then(Number),
+      readPausedGroups(connection, keys),
     ]);
+    for (const group of groups) {
+      const until = paused.get(group.name);
+      group.paused = until !== undefined;
+      group.pausedUntil = until === undefined || until === 0 ? null : new Date(until);
+    }
     return {
       stream, exists: info !== null, length: info?.length ?? 0, firstId: info?.firstId ?? null, lastId: info?.lastId ?? null,
       groups, deadLetters, delayed,
@@ -294,6 +312,25 @@ export class Admin {
       if (found.length > 0) removed += Number(await connection.send(keys.stream, ['DEL', ...found]));
     } while (cursor !== '0');
     return removed;
+  }
+
+  /**
+   * Pauses a consumer group in every process: within `pausePollMs` (250 ms by default) plus a
+   * round trip, none of its consumers starts a new handler; running handlers finish and are
+   * acknowledged, messages already read wait with their leases. The pause lives in Redis, so a
+   * consumer started meanwhile stays idle. Lasts `forMs` (on Redis's clock) or until {@link Admin.resume}.
+   */
+  async pause(stream: string, group: string, options: { forMs?: number } = {}): Promise<void> {
+    const forMs = options.forMs === undefined ? undefined : optionalInteger('forMs', options.forMs, 0, 1);
+    const connection = await this.#conn();
+    await pauseGroup(connection, streamKeys(expectName('stream', stream)), expectName('group', group), forMs);
+  }
+
+  /** Resumes a paused group; resolves false when it was not paused. */
+  async resume(stream: string, group: string): Promise<boolean> {
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    return Number(await connection.send(keys.paused, ['HDEL', keys.paused, expectName('group', group)])) === 1;
   }
 
   /** Closes the connection (a client passed in as `redis` stays open). */

@@ -26,6 +26,16 @@ import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOpti
 import { Reader } from './reader.js';
 import { Reclaimer } from './reclaimer.js';
 import { Settler } from './settle.js';
+import { buildGates, type Gates } from '../admission/build.js';
+import { pauseGroup } from '../scripts/index.js';
+
+/** Checks a delay in milliseconds. */
+function expectDelay(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidOptionError(`Expected \`${name}\` to be a finite number of milliseconds from 0 and up, got ${String(value)}`);
+  }
+  return value;
+}
 
 /** Longest a sweep waits for this consumer's own lease renewals after a reconnect. */
 const RECONNECT_HOLD_OFF_LIMIT_MS = 30_000;
@@ -46,6 +56,7 @@ interface Parts<T> {
   dispatcher: Dispatcher<T>;
   reader: Reader;
   promoter: DelayedPromoter;
+  gates: Gates;
   blockingClientId: string | undefined;
 }
 
@@ -126,6 +137,8 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     this.#parts = parts;
     o.registry.register(this.metrics);
     parts.lease.start();
+    // The gates know their state (a paused group, say) before the first message is read.
+    await parts.gates.admission.start(() => parts.dispatcher.recheck());
     await parts.reader.start();
     parts.reclaimer.start();
   }
@@ -169,6 +182,10 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
         parts.dispatcher.accept(batch.entries, reserved, batch.deliveries ?? await this.#deliveryCounts(connection, batch.entries));
       },
     });
+    parts.gates = buildGates({
+      connection, keys: this.#keys, group: o.group, consumer: o.name, visibilityTimeoutMs: o.visibilityTimeoutMs,
+      pausePollMs: o.pausePollMs, onError,
+    });
     parts.settler = new Settler({
       options: o as ResolvedConsumerOptions<unknown>, connection, keys: this.#keys, acks, lease, capacity: this.#capacity,
       reclaimer: parts.reclaimer, metrics, onError,
@@ -176,6 +193,7 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     });
     parts.dispatcher = new Dispatcher<T>({
       options: o, capacity: this.#capacity, lease, settler: parts.settler, metrics, iterator: this.#iterator, onDeleted: onDeletedRead, onError,
+      admission: parts.gates.admission,
       owner: {
         settle: (message: Message<unknown>, settlement: Settlement) => {
           if (settlement.kind === 'defer') {
@@ -294,6 +312,40 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     });
   }
 
+  /**
+   * Pauses this consumer alone: it starts no new handler for `ms` (or until {@link Consumer.resume});
+   * running handlers finish, messages already read wait with their leases. Other consumers of the
+   * group go on: to pause the whole group, use {@link Consumer.rateLimited} or `Admin.pause`.
+   */
+  pause(ms?: number): void {
+    if (ms !== undefined) expectDelay('ms', ms);
+    this.#pauseGate().pauseLocal(ms);
+  }
+
+  /** Ends this consumer's own pause (a group pause set in Redis stays: see `Admin.resume`). */
+  resume(): void {
+    this.#pauseGate().resumeLocal();
+  }
+
+  /**
+   * Pauses the whole group, in every process, for `ms` — when a downstream service answered "too
+   * many requests", as BullMQ's `worker.rateLimit(ms)`. Measured on Redis's clock; a longer pause
+   * already in force is kept. Resolves once the pause is recorded in Redis.
+   */
+  async rateLimited(ms: number): Promise<void> {
+    expectDelay('ms', ms);
+    const parts = this.#parts;
+    if (parts === undefined) throw new ClosedError(`Consumer "${this.name}" is not started`);
+    this.#pauseGate().pauseLocal(ms);
+    await pauseGroup(parts.connection, this.#keys, this.group, ms);
+  }
+
+  #pauseGate() {
+    const gate = this.#parts?.gates.pause;
+    if (gate === undefined) throw new ClosedError(`Consumer "${this.name}" is not started (or is closed): start() it first`);
+    return gate;
+  }
+
   /** A snapshot of this consumer's metrics. */
   metricsSnapshot(): MetricsSnapshot {
     return this.metrics.snapshot();
@@ -328,6 +380,7 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     await this.#unblockReader(parts);
     parts.promoter.stop();
     await parts.reclaimer.stop();
+    await parts.gates.admission.close();
     const unstarted = [...parts.dispatcher.takeQueued(), ...this.#iterator.end()];
     await parts.dispatcher.drain(Math.max(0, deadline - Date.now()));
     parts.settler.close();

@@ -71,6 +71,8 @@ export interface ConsumerBaseOptions<T> {
   connectTimeoutMs?: number;
   /** Cap of the dead-letter stream's length (approximate; 0: none). @default 100000 */
   deadLetterMaxLen?: number;
+  /** How often this consumer reads whether its group is paused (`Admin.pause`): a pause takes effect within this time plus a round trip. @default 250 */
+  pausePollMs?: number;
   /** Keep this consumer's name in the group after `close()` (by default it leaves the group when it holds no pending entries). @default false */
   keepConsumerOnClose?: boolean;
   /** Where logs go. @default silentLogger */
@@ -106,7 +108,7 @@ export const CONSUMER_OPTION_KEYS = optionKeys<ConsumerOptions<unknown>>({
   stream: true, group: true, name: true, redis: true, handler: true, batchHandler: true, batchSize: true, batchWaitMs: true,
   concurrency: true, prefetch: true, visibilityTimeoutMs: true, maxDeliveries: true, startAt: true, backoff: true, raw: true,
   deleteOnAck: true, reclaimIntervalMs: true, blockMs: true, delayedPollMs: true, connectTimeoutMs: true, deadLetterMaxLen: true,
-  keepConsumerOnClose: true,
+  keepConsumerOnClose: true, pausePollMs: true,
   logger: true, registry: true,
 });
 
@@ -134,6 +136,7 @@ export interface ResolvedConsumerOptions<T> {
   connectTimeoutMs: number;
   deadLetterMaxLen: number;
   keepConsumerOnClose: boolean;
+  pausePollMs: number;
   logger: Logger;
   registry: MetricsRegistry;
 }
@@ -175,6 +178,7 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
     connectTimeoutMs: optionalInteger('connectTimeoutMs', o.connectTimeoutMs, 5_000, 1),
     deadLetterMaxLen: optionalInteger('deadLetterMaxLen', o.deadLetterMaxLen, 100_000, 0),
     keepConsumerOnClose: optionalBoolean('keepConsumerOnClose', o.keepConsumerOnClose, false),
+    pausePollMs: optionalInteger('pausePollMs', o.pausePollMs, 250, 10, 10_000),
     logger: optionalMethods('logger', o.logger, silentLogger, LOGGER_METHODS),
     registry: optionalMethods('registry', o.registry, defaultRegistry, REGISTRY_METHODS),
   };
