@@ -6,7 +6,7 @@
  * from the stream itself at the end. Flow control keeps sent-but-not-handled under `backlog`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionError, type Producer } from '../../src/index.js';
+import { ConnectionError, StreamqError, type Producer } from '../../src/index.js';
 import type { TorturePayload } from './protocol.js';
 
 /** What sending took. */
@@ -44,21 +44,27 @@ export async function sendAll(
 ): Promise<SendStats> {
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < payloads.length) {
+    for (;;) {
       while (!options.mayContinue()) {
         const aborted = options.abort?.();
         if (aborted) throw aborted;
         await sleep(10);
       }
+      // Checked after the flow-control wait: other lanes may have taken the last payloads meanwhile
+      // (taking `payloads[length]` once made a lane retry `undefined.n` forever and hang the run).
+      if (next >= payloads.length) return;
       const payload = payloads[next++] as TorturePayload;
       for (let attempt = 1; ; attempt++) {
         try {
-          stats.ids[payload.n] = await producer.send(payload);
+          const id = await producer.send(payload);
+          stats.ids[payload.n] = id;
           stats.sent++;
           stats.maxAttempts = Math.max(stats.maxAttempts, attempt);
           break;
         } catch (error) {
           const err = error as Error & { code?: string; retriable?: boolean };
+          // Only what Redis or the connection refused is retried; anything else is a bug here.
+          if (!(err instanceof StreamqError)) throw err;
           stats.failedAttempts++;
           if (err instanceof ConnectionError) stats.uncertainAttempts++;
           const code = err.code ?? err.name;
