@@ -33,6 +33,7 @@ export interface FaultRecord {
 export interface KillRecord {
   instance: number;
   name: string;
+  group: string;
   at: number;
   held: string[] | null;
   /** Killed while Redis was down. */
@@ -42,15 +43,17 @@ export interface KillRecord {
 
 type Planned = { at: number; kind: 'redis-kill' | 'cut' | 'consumer-kill'; fired: boolean };
 
+/** The fault plan: how many of each fault, how often consumers are killed, the seed of the random choices. */
+export type ChaosPlan = Pick<TortureConfig, 'redisKills' | 'redisDowntimeMs' | 'cuts' | 'consumerKillEveryMs' | 'minConsumerKills' | 'seed'>;
+
 /** What the chaos loop acts on. */
 export interface ChaosContext {
-  config: TortureConfig;
+  config: ChaosPlan;
   server: RedisServer;
   proxy: TcpProxy;
   fleet: Fleet;
   monitor: Monitor;
   stream: string;
-  group: string;
   /** 0 … 1: how far the run is (sends and handled messages). */
   progress(): number;
   log(line: string): void;
@@ -122,8 +125,8 @@ export class Chaos {
     // Half the time a consumer dies during the outage too. What it holds is listed now, while
     // Redis is up: the PEL cannot change once Redis is down, and a kill must never go unmeasured.
     const alive = fleet.alive();
-    const victim = this.#random() < 0.5 && alive.length > 0 ? alive[Math.floor(this.#random() * alive.length)] : undefined;
-    const held = victim === undefined ? null : await this.#held(victim.name);
+    const victim = this.#random() < 0.5 && alive.length > 0 ? this.#pickVictim(alive) : undefined;
+    const held = victim === undefined ? null : await this.#held(victim);
     const at = Date.now();
     await server.kill();
     const [min, max] = config.redisDowntimeMs;
@@ -137,12 +140,20 @@ export class Chaos {
     this.#c.log(`chaos: Redis back after ${endAt - at} ms (pid ${server.pid})`);
   }
 
+  /** A random consumer of the group killed least so far (with several groups, each gets its share of kills). */
+  #pickVictim(alive: readonly WorkerHandle[]): WorkerHandle {
+    const killsOf = (group: string): number => this.kills.filter((k) => k.group === group).length;
+    const fewest = Math.min(...alive.map((h) => killsOf(h.group)));
+    const candidates = alive.filter((h) => killsOf(h.group) === fewest);
+    return candidates[Math.floor(this.#random() * candidates.length)] as WorkerHandle;
+  }
+
   /** The entries a consumer name holds (its part of the PEL); retried for a while, e.g. just after a Redis restart. */
-  async #held(name: string): Promise<string[] | null> {
-    const { monitor, stream, group } = this.#c;
+  async #held(victim: WorkerHandle): Promise<string[] | null> {
+    const { monitor, stream } = this.#c;
     for (let attempt = 1; attempt <= 20; attempt++) {
       try {
-        return await monitor.pendingOf(stream, group, name);
+        return await monitor.pendingOf(stream, victim.group, victim.name);
       } catch {
         await sleep(250);
       }
@@ -155,14 +166,14 @@ export class Chaos {
     const { fleet } = this.#c;
     const alive = fleet.alive();
     if (alive.length === 0) return;
-    const victim = during?.victim ?? alive[Math.floor(this.#random() * alive.length)] as WorkerHandle;
+    const victim = during?.victim ?? this.#pickVictim(alive);
     const at = await fleet.kill(victim);
-    const held = during === undefined ? await this.#held(victim.name) : during.held;
+    const held = during === undefined ? await this.#held(victim) : during.held;
     // Every other replacement takes the killed consumer's name (and so re-reads its pending entries
     // first); never while Redis is down (it would re-read them before anyone could tell).
     const reuse = during === undefined && held !== null && this.#killsSinceReuse++ % 2 === 1;
-    const replacement = fleet.spawn(reuse ? victim.name : undefined);
-    this.kills.push({ instance: victim.instance, name: victim.name, at, held, duringOutage: during !== undefined, replacementReusedName: reuse });
+    const replacement = fleet.replace(victim, reuse);
+    this.kills.push({ instance: victim.instance, name: victim.name, group: victim.group, at, held, duringOutage: during !== undefined, replacementReusedName: reuse });
     this.faults.push({ kind: 'consumer-kill', at, endAt: Date.now(), detail: `${victim.name}#${victim.instance} holding ${held?.length ?? '?'} → ${replacement.name}#${replacement.instance}` });
     this.#c.log(`chaos: SIGKILLed consumer ${victim.name}#${victim.instance} (held ${held?.length ?? '?'} entries), started ${replacement.name}#${replacement.instance}`);
   }

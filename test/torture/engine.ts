@@ -124,7 +124,7 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
 
   const handledSoFar = (): number => Math.min(fleet.handledApprox(), expectedHandled);
   const chaos = new Chaos({
-    config, server: rig.server, proxy: rig.proxy, fleet, monitor, stream, group, log: stamp,
+    config, server: rig.server, proxy: rig.proxy, fleet, monitor, stream, log: stamp,
     progress: () => (stats.sent + handledSoFar()) / (config.n + expectedHandled),
   });
   let groupSettled = false;

@@ -37,6 +37,8 @@ export interface LedgerFacts {
   handlings: Map<string, Execution[]>;
   /** Entry ID → every handler start, by time. */
   starts: Map<string, { at: number; instance: number }[]>;
+  /** Entry ID → the message number its payload carries. */
+  numbers: Map<string, number>;
   /** Consumer name of each instance. */
   names: Map<number, string>;
 }
@@ -67,11 +69,12 @@ export function ledgerFacts(sources: readonly LedgerSource[]): LedgerFacts {
   const killedAt = new Map(sources.map((l) => [l.instance, l.killedAt]));
   const facts: LedgerFacts = {
     handlerRuns: 0, handledLines: 0, handledNumbers: new Set(),
-    executions: new Map(), handlings: new Map(), starts: new Map(), names: new Map(sources.map((l) => [l.instance, l.name])),
+    executions: new Map(), handlings: new Map(), starts: new Map(), numbers: new Map(), names: new Map(sources.map((l) => [l.instance, l.name])),
   };
   for (const [instance, events] of readLedgers(sources)) {
     const open = new Map<string, number>();
     for (const event of events) {
+      facts.numbers.set(event.id, event.n);
       if (event.kind === 'S') {
         facts.handlerRuns++;
         open.set(event.id, event.at);

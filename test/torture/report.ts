@@ -11,7 +11,7 @@ const list = (record: Record<string, number>): string => {
 };
 
 /** The duplicates, by cause (classified by time: what the run handled just before could not settle it). */
-export function duplicatesLine(r: Verdict): string {
+export function duplicatesLine(r: Pick<Verdict, 'duplicates' | 'duplicateRate' | 'duplicateCauses' | 'maxHandledPerEntry' | 'maxHandledOutsideFaults' | 'producerDuplicates'>): string {
   const c = r.duplicateCauses;
   return `${r.duplicates} consumer-side (${pct(r.duplicateRate)} of handled; most handlings of one entry: ${r.maxHandledPerEntry}, outside fault causes: ${r.maxHandledOutsideFaults})`
     + ` — earlier handler SIGKILLed holding it: ${c.afterKill}, earlier run overlapped a Redis outage: ${c.outage}, a connection cut: ${c.cut};`

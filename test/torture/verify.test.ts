@@ -120,7 +120,7 @@ describe('torture verdict', () => {
     const v = verify(evidence((e, lines) => {
       lines[0] = (lines[0] as string[]).map((line) => (line.startsWith('H 1-0') ? ledgerLine('H', '1-0', 0, 1, 5000) : line));
       (lines[1] as string[]).push(ledgerLine('S', '1-0', 0, 2, 2500), ledgerLine('H', '1-0', 0, 2, 2600));
-      const kill: KillRecord = { instance: 3, name: 'c3', at: 1000, held: ['2-0'], duringOutage: false, replacementReusedName: false };
+      const kill: KillRecord = { instance: 3, name: 'c3', group: 'g', at: 1000, held: ['2-0'], duringOutage: false, replacementReusedName: false };
       e.kills = [kill];
       (lines[1] as string[]).push(ledgerLine('S', '2-0', 1, 2, 2700), ledgerLine('H', '2-0', 1, 2, 2701));
     }));
@@ -131,7 +131,7 @@ describe('torture verdict', () => {
   });
 
   it('does not expect redelivery of what a killed consumer settled with a call still in flight', () => {
-    const kill = (held: string[]): KillRecord => ({ instance: 1, name: 'c1', at: 1000, held, duringOutage: false, replacementReusedName: false });
+    const kill = (held: string[]): KillRecord => ({ instance: 1, name: 'c1', group: 'g', at: 1000, held, duringOutage: false, replacementReusedName: false });
     // 1-0 was handled at 101 ms (its XACK landed after the kill); the poison 4-0 was dead-lettered at 900 ms.
     const settled = verify(evidence((e) => {
       e.kills = [kill(['1-0', '4-0'])];
@@ -150,7 +150,7 @@ describe('torture verdict', () => {
   const outage = (at: number, endAt: number): FaultRecord => ({ kind: 'redis-kill', at, endAt, detail: '' });
   const cut = (at: number): FaultRecord => ({ kind: 'cut', at, endAt: at, detail: '' });
   const killOf = (instance: number, at: number, held: string[] | null, duringOutage = false): KillRecord =>
-    ({ instance, name: `c${instance}`, at, held, duringOutage, replacementReusedName: false });
+    ({ instance, name: `c${instance}`, group: 'g', at, held, duringOutage, replacementReusedName: false });
   /** Entry 1-0 handled by instance 1 at `firstAt` (run started 1 ms before), then again by instance 2 at 3000. */
   const handledTwice = (firstAt: number, change: (e: Evidence) => void) => verify(evidence((e, lines) => {
     lines[0] = (lines[0] as string[]).map((line) => (line.startsWith('S 1-0') ? ledgerLine('S', '1-0', 0, 1, firstAt - 1) : line.startsWith('H 1-0') ? ledgerLine('H', '1-0', 0, 1, firstAt) : line));
