@@ -12,8 +12,10 @@ export interface FeaturesConfig extends ChaosPlan, PayloadMix {
   /** Consumer processes alive at any time in each of the two groups. */
   consumersPerGroup: number;
   visibilityTimeoutMs: number;
-  /** Consumer `concurrency`. */
+  /** Consumer `concurrency` of the iterator group. */
   concurrency: number;
+  /** Consumer `concurrency` (batches at once) of the batch group. */
+  batchConcurrency: number;
   /** `batchSize` of the batch group's consumers. */
   batchSize: number;
   /** The producer's `retention.maxLen` (safe trims after sends). */
@@ -30,8 +32,16 @@ export interface FeaturesConfig extends ChaosPlan, PayloadMix {
    * promoter's clock (same machine) at millisecond resolution, so 1 ms of rounding.
    */
   earlyToleranceMs: number;
-  /** Most consumer-side duplicates allowed, as a share of handled entries (over both groups). */
+  /**
+   * Most consumer-side duplicates allowed, as a share of handled entries (over both groups). A
+   * SIGKILLed batch consumer can hold up to batchConcurrency × batchSize + batchSize entries, all
+   * handled and their acks not landed (measured: 566 of 12 000 handlings, 4.8 %, from one consumer
+   * with 16 × 50 batches killed 50 ms after a cut), so this bound is loose; the duplicates no
+   * fault explains are held to {@link FeaturesConfig.maxUnexplainedDuplicateRate}.
+   */
   maxDuplicateRate: number;
+  /** Most duplicates no kill, outage or cut explains, as a share of handled entries. */
+  maxUnexplainedDuplicateRate: number;
   keep: boolean;
   verbose: boolean;
 }
@@ -46,6 +56,7 @@ export const FEATURES_FULL: FeaturesConfig = {
   dedupRate: 0.1,
   visibilityTimeoutMs: 2_000,
   concurrency: 16,
+  batchConcurrency: 4,
   batchSize: 50,
   maxLen: 2_000,
   redisKills: 2,
@@ -57,7 +68,8 @@ export const FEATURES_FULL: FeaturesConfig = {
   backlog: 5_000,
   settleTimeoutMs: 120_000,
   earlyToleranceMs: 1,
-  maxDuplicateRate: 0.02,
+  maxDuplicateRate: 0.1,
+  maxUnexplainedDuplicateRate: 0.005,
   keep: false,
   verbose: true,
 };

@@ -157,7 +157,8 @@ export async function runFeaturesTorture(config: FeaturesConfig, log: (line: str
     stamp(`redis-server pid ${server.pid} on ${server.port}, proxy ${proxy.url}, stream ${stream}, run dir ${runDir}`);
     // Each instance gets its group and mode as its variant (a replacement keeps them).
     fleet = new Fleet(runDir, { url: proxy.url, stream, group: '', visibilityTimeoutMs: config.visibilityTimeoutMs, concurrency: config.concurrency, batchSize: config.batchSize }, WORKER);
-    const first = FEATURE_GROUPS.flatMap(({ group, mode }) => Array.from({ length: config.consumersPerGroup }, () => (fleet as Fleet).spawn(undefined, { group, mode })));
+    const first = FEATURE_GROUPS.flatMap(({ group, mode }) => Array.from({ length: config.consumersPerGroup },
+      () => (fleet as Fleet).spawn(undefined, { group, mode, concurrency: mode === 'batch' ? config.batchConcurrency : config.concurrency })));
     if (!(await fleet.waitReady(first, 60_000))) throw new Error('consumer processes did not start within 60 s');
     producer = new Producer<FeaturesPayload>({ stream, redis: proxy.url, connectTimeoutMs: 10_000, retention: { maxLen: config.maxLen, trimIntervalMs: 100 } });
     const result = await exercise(config, { server, proxy, monitor, fleet, producer, stream, stamp });

@@ -38,6 +38,9 @@ export function featuresFailures(r: FeaturesReport, config: FeaturesConfig): str
   if (r.send.sent !== config.n) failures.push(`sent ${r.send.sent} of ${config.n}`);
   for (const g of r.groups) failures.push(...groupFailures(g));
   if (r.duplicateRate > config.maxDuplicateRate) failures.push(`consumer-side duplicates are ${(r.duplicateRate * 100).toFixed(3)}% of handled entries, more than ${(config.maxDuplicateRate * 100).toFixed(3)}%`);
+  if (r.unexplainedDuplicateRate > config.maxUnexplainedDuplicateRate) {
+    failures.push(`duplicates no fault explains are ${(r.unexplainedDuplicateRate * 100).toFixed(3)}% of handled entries, more than ${(config.maxUnexplainedDuplicateRate * 100).toFixed(3)}%`);
+  }
   if (r.delayedLeft !== 0) failures.push(`${r.delayedLeft} delayed messages never became due in the stream`);
   if (r.delayed.early > 0) failures.push(`${r.delayed.early} delayed messages were handled early (${r.delayed.earlySample.join('; ')})`);
   if (r.dedup.secondSendDiffers > 0 || r.dedup.extraEntries > 0) {
@@ -61,9 +64,10 @@ export function formatFeaturesReport(r: FeaturesReport): string {
   const c = r.config;
   const f = r.faults;
   const rows: [string, string][] = [
-    ['configuration', `n=${c.n} groups=${r.groups.map((g) => g.group).join('+')} consumers/group=${c.consumersPerGroup} delayed=${c.delayedRate} (≤ ${c.maxDelayMs} ms) dedup=${c.dedupRate} batchSize=${c.batchSize} retention.maxLen=${c.maxLen} deleteOnAck visibilityTimeoutMs=${c.visibilityTimeoutMs} seed=${c.seed}`],
+    ['configuration', `n=${c.n} groups=${r.groups.map((g) => g.group).join('+')} consumers/group=${c.consumersPerGroup} delayed=${c.delayedRate} (≤ ${c.maxDelayMs} ms) dedup=${c.dedupRate} batches ${c.batchConcurrency}×${c.batchSize} retention.maxLen=${c.maxLen} deleteOnAck visibilityTimeoutMs=${c.visibilityTimeoutMs} seed=${c.seed}`],
     ['faults', `consumer SIGKILLs ${f.consumerKills}, Redis SIGKILL+restart ${f.redisKills}, connection cuts ${f.cuts}; ${r.consumerProcesses} consumer processes in all`],
     ['sent', `${r.send.sent} (failed attempts retried ${r.send.failedAttempts}, reply lost ${r.send.uncertainAttempts}); producer-side duplicates ${r.producerDuplicates}`],
+    ['duplicates', `${(r.duplicateRate * 100).toFixed(3)}% of handled entries over both groups (bound ${(c.maxDuplicateRate * 100).toFixed(1)}%), unexplained ${(r.unexplainedDuplicateRate * 100).toFixed(3)}% (bound ${(c.maxUnexplainedDuplicateRate * 100).toFixed(1)}%)`],
     ...r.groups.flatMap((g): [string, string][] => [
       [`${g.group}: handled`, `${g.handledUnique} of ${c.n} (lost ${g.lost}; pending left ${g.pendingLeft}; whole stream read: ${g.allDelivered ? 'yes' : 'NO'})`],
       [`${g.group}: duplicates`, duplicatesLine({ ...g, duplicateRate: g.handledUnique === 0 ? 0 : g.duplicates / g.handledUnique, producerDuplicates: r.producerDuplicates })],

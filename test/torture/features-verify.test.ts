@@ -121,5 +121,9 @@ describe('features torture verdict', () => {
   it('requires each group to have been hit by a kill, and the duplicate rate to stay bounded', () => {
     assert.match(failures(report(evidence(), (r) => { (r.groups[1] as FeaturesReport['groups'][number]).redelivery.entries = 0; })), /group g2: no killed consumer held an entry/);
     assert.match(failures(report(evidence(), (r) => { r.duplicateRate = FEATURES_SMALL.maxDuplicateRate + 0.001; })), /consumer-side duplicates are/);
+    const unexplained = verifyFeatures(evidence((_e, lines) => { (lines[0] as string[]).push(ledgerLine('S', '1-0', 0, 2, 400), ledgerLine('H', '1-0', 0, 2, 401)); }));
+    assert.equal(unexplained.unexplainedDuplicateRate, 1 / 6);
+    assert.match(failures(report(evidence((_e, lines) => { (lines[0] as string[]).push(ledgerLine('S', '1-0', 0, 2, 400), ledgerLine('H', '1-0', 0, 2, 401)); }))),
+      /duplicates no fault explains are 16\.667% of handled entries, more than 0\.500%/);
   });
 });

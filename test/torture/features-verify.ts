@@ -65,6 +65,8 @@ export interface FeaturesVerdict {
   groups: GroupVerdict[];
   /** Consumer-side duplicates over both groups, per handled entry. */
   duplicateRate: number;
+  /** Those no kill, outage or cut explains, per handled entry. */
+  unexplainedDuplicateRate: number;
   delayed: { count: number; early: number; earlySample: string[]; maxLateMs: number; medianLateMs: number };
   dedup: { count: number; secondSendDiffers: number; extraEntries: number; sample: string[] };
   /** Messages (neither dedup nor otherwise) stored as more than one entry: a send retried after its reply was lost. */
@@ -181,9 +183,11 @@ export function verifyFeatures(e: FeaturesEvidence): FeaturesVerdict {
   const groups = e.groups.map((g, i) => groupVerdict(g, n, facts[i] as LedgerFacts, windows));
   const handled = facts.reduce((sum, f) => sum + f.handlings.size, 0);
   const duplicates = groups.reduce((sum, g) => sum + g.duplicates, 0);
+  const unexplained = groups.reduce((sum, g) => sum + g.duplicateCauses.sameProcess + g.duplicateCauses.other, 0);
   return {
     groups,
     duplicateRate: handled === 0 ? 0 : duplicates / handled,
+    unexplainedDuplicateRate: handled === 0 ? 0 : unexplained / handled,
     delayed: delayedFacts(e, firstStart),
     dedup: dedupFacts(e, byGroup),
     producerDuplicates,
