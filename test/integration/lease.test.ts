@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Consumer, Producer, type Message } from '../../src/index.js';
 import { uniqueName, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { Bag, fast, gate, pendingCount, pendingRows, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
+import { Bag, fast, gate, pendingCount, pendingRows, type PendingRow, type RawClient, closeFileRedis, openFileRedis } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
@@ -44,18 +44,19 @@ describe('leases', () => {
       await waitFor(() => calls.length === 1, { deadlineMs: 5000, description: 'the handler to start' });
       const holder = calls[0] === 'first' ? first : second;
       const other = holder === first ? second : first;
-      // While it runs, the entry stays with the holder and never gets idle for the visibility timeout.
-      let maxIdle = 0;
+      // While it runs, the entry stays with the holder and never gets idle for the visibility
+      // timeout. The probe only records what it sees; the assertions come after the wait.
+      const seen: PendingRow[] = [];
       await waitFor(async () => {
         const rows = await pendingRows(raw, stream, 'g');
-        for (const row of rows) {
-          assert.equal(row.id, id);
-          assert.equal(row.consumer, calls[0], 'the entry moved to another consumer');
-          assert.equal(row.deliveries, 1, 'lease renewal must not bump the delivery counter');
-          maxIdle = Math.max(maxIdle, row.idleMs);
-        }
+        seen.push(...rows);
         return rows.length === 0;
       }, { deadlineMs: 10_000, intervalMs: 25, description: 'the slow handler to finish and ack' });
+      assert.ok(seen.length >= 10, `the PEL was sampled ${seen.length} times while the handler ran`);
+      assert.deepEqual([...new Set(seen.map((row) => row.id))], [id]);
+      assert.deepEqual([...new Set(seen.map((row) => row.consumer))], [calls[0]], 'the entry moved to another consumer');
+      assert.deepEqual([...new Set(seen.map((row) => row.deliveries))], [1], 'lease renewal must not bump the delivery counter');
+      const maxIdle = Math.max(...seen.map((row) => row.idleMs));
       assert.ok(maxIdle < VISIBILITY_MS, `idle reached ${maxIdle} ms`);
       assert.deepEqual(calls, [calls[0]], 'handled exactly once');
       assert.ok(holder.metrics.counters.leasesRenewed >= 2, `renewed ${holder.metrics.counters.leasesRenewed} times`);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { AssertionError } from 'node:assert';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Options for {@link waitFor}. */
@@ -31,8 +32,15 @@ function describeLast(lastError: unknown): string {
 
 /**
  * Calls `probe` until it returns something other than `undefined`/`false`, and resolves with that
- * value. A probe that throws counts as "not yet"; the last error is reported if the deadline
- * passes. Each attempt runs to completion before the next one starts.
+ * value. Each attempt runs to completion before the next one starts.
+ *
+ * A probe that throws counts as "not yet" (a file not written yet, a connection still refused);
+ * the last such error is reported if the deadline passes. An `AssertionError` (node:assert) is the
+ * exception: it is rethrown at once, never retried — an assertion that failed once proves the
+ * behaviour broken even if a later attempt would pass, so retrying would hide it.
+ *
+ * Probes should still not assert: collect observations inside the probe (the largest idle time
+ * seen, every owner seen) and assert on them after `waitFor` returns.
  *
  * @example
  * const pid = await waitFor(async () => readPidFile(), { deadlineMs: 5000, description: 'pid file' });
@@ -50,6 +58,7 @@ export async function waitFor<T>(
       const result = await probe();
       if (result !== undefined && result !== false) return result;
     } catch (error) {
+      if (error instanceof AssertionError) throw error;
       lastError = error;
     }
     const remaining = deadline - Date.now();

@@ -5,14 +5,14 @@
  * - consumer SIGKILL (then a replacement at once; every other one reuses the killed name, so it
  *   re-reads its own pending entries first), every few seconds and at least `minConsumerKills`;
  * - Redis SIGKILL, a pause, then a restart on the same port and data directory (AOF, fsync always),
- *   sometimes with a consumer killed while Redis is down;
+ *   half the time with a consumer killed while Redis is down (what it held listed just before);
  * - every proxied connection cut at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisServer } from '../support/redis-server.js';
 import type { TcpProxy } from '../support/tcp-proxy.js';
 import type { TortureConfig } from './config.js';
-import type { Fleet } from './fleet.js';
+import type { Fleet, WorkerHandle } from './fleet.js';
 import type { Monitor } from './monitor.js';
 import { prng } from './protocol.js';
 
@@ -25,26 +25,35 @@ export interface FaultRecord {
   detail: string;
 }
 
-/** One consumer SIGKILL and the entries the killed consumer held at that moment (null: unknown, Redis was down). */
+/**
+ * One consumer SIGKILL and the entries the killed consumer held: its part of the PEL listed right
+ * after it died, or — killed while Redis was down — listed just before Redis was killed (the PEL
+ * cannot change while Redis is down). null: the listing failed.
+ */
 export interface KillRecord {
   instance: number;
   name: string;
+  group: string;
   at: number;
   held: string[] | null;
+  /** Killed while Redis was down. */
+  duringOutage: boolean;
   replacementReusedName: boolean;
 }
 
 type Planned = { at: number; kind: 'redis-kill' | 'cut' | 'consumer-kill'; fired: boolean };
 
+/** The fault plan: how many of each fault, how often consumers are killed, the seed of the random choices. */
+export type ChaosPlan = Pick<TortureConfig, 'redisKills' | 'redisDowntimeMs' | 'cuts' | 'consumerKillEveryMs' | 'minConsumerKills' | 'seed'>;
+
 /** What the chaos loop acts on. */
 export interface ChaosContext {
-  config: TortureConfig;
+  config: ChaosPlan;
   server: RedisServer;
   proxy: TcpProxy;
   fleet: Fleet;
   monitor: Monitor;
   stream: string;
-  group: string;
   /** 0 … 1: how far the run is (sends and handled messages). */
   progress(): number;
   log(line: string): void;
@@ -112,13 +121,18 @@ export class Chaos {
   }
 
   async #killRedis(): Promise<void> {
-    const { server, config } = this.#c;
+    const { server, config, fleet } = this.#c;
+    // Half the time a consumer dies during the outage too. What it holds is listed now, while
+    // Redis is up: the PEL cannot change once Redis is down, and a kill must never go unmeasured.
+    const alive = fleet.alive();
+    const victim = this.#random() < 0.5 && alive.length > 0 ? this.#pickVictim(alive) : undefined;
+    const held = victim === undefined ? null : await this.#held(victim);
     const at = Date.now();
     await server.kill();
     const [min, max] = config.redisDowntimeMs;
     const downtime = min + (max - min) * this.#random();
     this.#c.log(`chaos: Redis SIGKILLed (pid gone), restarting in ${Math.round(downtime)} ms`);
-    if (this.#random() < 0.5) await this.#killConsumer(true);
+    if (victim !== undefined) await this.#killConsumer({ victim, held });
     await sleep(Math.max(0, at + downtime - Date.now()));
     await restartRedis(server, this.#c.log);
     const endAt = Date.now();
@@ -126,19 +140,40 @@ export class Chaos {
     this.#c.log(`chaos: Redis back after ${endAt - at} ms (pid ${server.pid})`);
   }
 
-  async #killConsumer(redisDown = false): Promise<void> {
-    const { fleet, monitor, stream, group } = this.#c;
+  /** A random consumer of the group killed least so far (with several groups, each gets its share of kills). */
+  #pickVictim(alive: readonly WorkerHandle[]): WorkerHandle {
+    const killsOf = (group: string): number => this.kills.filter((k) => k.group === group).length;
+    const fewest = Math.min(...alive.map((h) => killsOf(h.group)));
+    const candidates = alive.filter((h) => killsOf(h.group) === fewest);
+    return candidates[Math.floor(this.#random() * candidates.length)] as WorkerHandle;
+  }
+
+  /** The entries a consumer name holds (its part of the PEL); retried for a while, e.g. just after a Redis restart. */
+  async #held(victim: WorkerHandle): Promise<string[] | null> {
+    const { monitor, stream } = this.#c;
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      try {
+        return await monitor.pendingOf(stream, victim.group, victim.name);
+      } catch {
+        await sleep(250);
+      }
+    }
+    return null;
+  }
+
+  /** SIGKILLs a consumer (a random one, or `during.victim` while Redis is down) and starts a replacement. */
+  async #killConsumer(during?: { victim: WorkerHandle; held: string[] | null }): Promise<void> {
+    const { fleet } = this.#c;
     const alive = fleet.alive();
     if (alive.length === 0) return;
-    const victim = alive[Math.floor(this.#random() * alive.length)] as (typeof alive)[number];
+    const victim = during?.victim ?? this.#pickVictim(alive);
     const at = await fleet.kill(victim);
-    let held: string[] | null = null;
-    if (!redisDown) held = await monitor.pendingOf(stream, group, victim.name).catch(() => null);
+    const held = during === undefined ? await this.#held(victim) : during.held;
     // Every other replacement takes the killed consumer's name (and so re-reads its pending entries
-    // first); never while Redis is down, when what it held cannot be recorded first.
-    const reuse = held !== null && this.#killsSinceReuse++ % 2 === 1;
-    const replacement = fleet.spawn(reuse ? victim.name : undefined);
-    this.kills.push({ instance: victim.instance, name: victim.name, at, held, replacementReusedName: reuse });
+    // first); never while Redis is down (it would re-read them before anyone could tell).
+    const reuse = during === undefined && held !== null && this.#killsSinceReuse++ % 2 === 1;
+    const replacement = fleet.replace(victim, reuse);
+    this.kills.push({ instance: victim.instance, name: victim.name, group: victim.group, at, held, duringOutage: during !== undefined, replacementReusedName: reuse });
     this.faults.push({ kind: 'consumer-kill', at, endAt: Date.now(), detail: `${victim.name}#${victim.instance} holding ${held?.length ?? '?'} → ${replacement.name}#${replacement.instance}` });
     this.#c.log(`chaos: SIGKILLed consumer ${victim.name}#${victim.instance} (held ${held?.length ?? '?'} entries), started ${replacement.name}#${replacement.instance}`);
   }

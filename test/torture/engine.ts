@@ -17,6 +17,7 @@ import { Fleet } from './fleet.js';
 import { Monitor, type GroupState } from './monitor.js';
 import { makePayloads, type TorturePayload } from './protocol.js';
 import { newSendStats, sendAll, type SendStats } from './sender.js';
+import { failuresOf } from './judge.js';
 import { verify, type Verdict } from './verify.js';
 
 /** Everything a torture run reports. */
@@ -123,7 +124,7 @@ async function exercise(config: TortureConfig, rig: Rig): Promise<TortureReport>
 
   const handledSoFar = (): number => Math.min(fleet.handledApprox(), expectedHandled);
   const chaos = new Chaos({
-    config, server: rig.server, proxy: rig.proxy, fleet, monitor, stream, group, log: stamp,
+    config, server: rig.server, proxy: rig.proxy, fleet, monitor, stream, log: stamp,
     progress: () => (stats.sent + handledSoFar()) / (config.n + expectedHandled),
   });
   let groupSettled = false;
@@ -201,27 +202,4 @@ async function settle(monitor: Monitor, stream: string, group: string, timeoutMs
     await sleep(250);
   }
   return false;
-}
-
-/** Every way the run can fail. */
-function failuresOf(r: TortureReport, config: TortureConfig): string[] {
-  const failures: string[] = [];
-  if (r.sent !== config.n) failures.push(`sent ${r.sent} of ${config.n}`);
-  if (r.acknowledgedButMissing > 0) failures.push(`${r.acknowledgedButMissing} acknowledged sends are not in the stream`);
-  if (r.lost > 0) failures.push(`${r.lost} messages lost (e.g. ${r.lostSample.join(', ')})`);
-  if (r.lostEntries > 0) failures.push(`${r.lostEntries} stream entries neither handled nor dead-lettered`);
-  if (!r.deadLettersExact) {
-    failures.push(`dead letters ${r.deadLetters} ≠ poison entries ${r.poisonEntries} (healthy messages dead-lettered ${r.deadNotPoison} — ${r.crashExhausted} of them after maxDeliveries handler runs all cut short by SIGKILLs, by design; poison missing ${r.deadMissing}; twice ${r.deadTwice})`);
-  }
-  if (r.pendingLeft !== 0) failures.push(`${r.pendingLeft} entries still pending`);
-  if (!r.allDelivered) failures.push('the group did not read the whole stream');
-  if (r.adminStats.deadLetters !== r.deadLetters) failures.push(`Admin.stats says ${r.adminStats.deadLetters} dead letters, the stream holds ${r.deadLetters}`);
-  if (r.adminStats.pending !== r.pendingLeft) failures.push(`Admin.stats says ${r.adminStats.pending} pending, XINFO says ${r.pendingLeft}`);
-  if (r.takenOverOutsideFaults > 0) failures.push(`${r.takenOverOutsideFaults} handlers were taken over by another consumer while still running, away from any Redis outage or cut: leases not kept`);
-  if (r.redelivery.notRedelivered > 0) failures.push(`${r.redelivery.notRedelivered} entries held by killed consumers were never delivered again`);
-  for (const exit of r.unexpectedExits) failures.push(`consumer ${exit.name}#${exit.instance} exited on its own (code ${exit.code}, signal ${exit.signal}):\n${exit.log}`);
-  if (r.faults.redisKills < config.redisKills) failures.push(`only ${r.faults.redisKills} of ${config.redisKills} Redis kills happened`);
-  if (r.faults.cuts < config.cuts) failures.push(`only ${r.faults.cuts} of ${config.cuts} connection cuts happened`);
-  if (r.faults.consumerKills < config.minConsumerKills) failures.push(`only ${r.faults.consumerKills} of ${config.minConsumerKills} consumer kills happened`);
-  return failures;
 }

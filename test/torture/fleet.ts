@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CounterValues } from '../../src/index.js';
 import type { ParentMessage, WorkerInit, WorkerMessage } from './protocol.js';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const CLASSIC_WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 type Stats = Extract<WorkerMessage, { type: 'stats' }>;
@@ -18,6 +18,10 @@ type Stats = Extract<WorkerMessage, { type: 'stats' }>;
 export interface WorkerHandle {
   readonly instance: number;
   readonly name: string;
+  /** The consumer group it reads in. */
+  readonly group: string;
+  /** What this instance was started with beyond the shared parameters (a replacement gets the same). */
+  readonly variant: WorkerVariant;
   readonly ledger: string;
   readonly child: ChildProcess;
   readonly spawnedAt: number;
@@ -30,8 +34,11 @@ export interface WorkerHandle {
   finalHandled: number | undefined;
 }
 
-/** Shared parameters of every worker (the name and ledger are per instance). */
-export type WorkerBase = Omit<WorkerInit, 'name' | 'ledger'>;
+/** Shared parameters of every worker (the name and ledger are per instance): a classic worker's, or any worker's with a group. */
+export type WorkerBase = Omit<WorkerInit, 'name' | 'ledger'> | (Record<string, unknown> & { group: string });
+
+/** Per-instance parameters on top of the shared ones (e.g. the group and mode of a features worker). */
+export type WorkerVariant = Record<string, unknown> & { group?: string };
 
 /** A consumer process that exited without being killed or asked to close: a crash. */
 export interface UnexpectedExit {
@@ -48,13 +55,16 @@ export class Fleet {
   readonly unexpectedExits: UnexpectedExit[] = [];
   readonly #dir: string;
   readonly #base: WorkerBase;
+  readonly #worker: string;
   readonly #handles: WorkerHandle[] = [];
   #nextName = 1;
   #closing = false;
 
-  constructor(dir: string, base: WorkerBase) {
+  /** `worker`: the worker script (default: the classic torture worker, worker.ts). */
+  constructor(dir: string, base: WorkerBase, worker = CLASSIC_WORKER) {
     this.#dir = dir;
     this.#base = base;
+    this.#worker = worker;
   }
 
   /** Every instance ever started. */
@@ -68,23 +78,23 @@ export class Fleet {
   }
 
   /** Starts a worker; `name` reuses a consumer name (of a killed instance), else a new one. */
-  spawn(name = `c${this.#nextName++}`): WorkerHandle {
+  spawn(name = `c${this.#nextName++}`, variant: WorkerVariant = {}): WorkerHandle {
     const instance = this.#handles.length + 1;
     const ledger = join(this.#dir, `ledger-${instance}.txt`);
-    const init: WorkerInit = { ...this.#base, name, ledger };
+    const init = { ...this.#base, ...variant, name, ledger };
     const stderr = openSync(join(this.#dir, `worker-${instance}.log`), 'a');
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT; // the worker is not a test file
     let child: ChildProcess;
     try {
-      child = fork(WORKER, [Buffer.from(JSON.stringify(init)).toString('base64')], {
+      child = fork(this.#worker, [Buffer.from(JSON.stringify(init)).toString('base64')], {
         cwd: PACKAGE_ROOT, execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', stderr, 'ipc'],
       });
     } finally {
       closeSync(stderr);
     }
     const handle: WorkerHandle = {
-      instance, name, ledger, child, spawnedAt: Date.now(), ready: false, killedAt: undefined, hasExited: false, stats: undefined, finalHandled: undefined,
+      instance, name, group: init.group, variant, ledger, child, spawnedAt: Date.now(), ready: false, killedAt: undefined, hasExited: false, stats: undefined, finalHandled: undefined,
       exited: new Promise<void>((resolve) => child.once('exit', () => { handle.hasExited = true; resolve(); })),
     };
     child.on('error', () => undefined);
@@ -98,7 +108,7 @@ export class Fleet {
         // no log
       }
       this.unexpectedExits.push({ instance, name, code, signal, at: Date.now(), log: tail });
-      this.spawn(name);
+      this.spawn(name, variant);
     });
     child.on('message', (raw) => {
       const message = raw as WorkerMessage;
@@ -152,9 +162,14 @@ export class Fleet {
     await Promise.all(running.map((h) => h.exited));
   }
 
-  /** Handler successes reported so far by every instance (duplicates included; a killed one's last report). */
-  handledApprox(): number {
-    return this.#handles.reduce((sum, h) => sum + (h.finalHandled ?? h.stats?.handled ?? 0), 0);
+  /** Starts a replacement for `victim`: same group and variant; its name too when `reuseName`. */
+  replace(victim: WorkerHandle, reuseName: boolean): WorkerHandle {
+    return this.spawn(reuseName ? victim.name : undefined, victim.variant);
+  }
+
+  /** Handler successes reported so far by every instance, or those of one group (duplicates included; a killed one's last report). */
+  handledApprox(group?: string): number {
+    return this.#handles.reduce((sum, h) => sum + (group === undefined || h.group === group ? h.finalHandled ?? h.stats?.handled ?? 0 : 0), 0);
   }
 
   /** Sums of the library's consumer counters over every instance (as last reported). */

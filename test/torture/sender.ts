@@ -6,8 +6,7 @@
  * from the stream itself at the end. Flow control keeps sent-but-not-handled under `backlog`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionError, type Producer } from '../../src/index.js';
-import type { TorturePayload } from './protocol.js';
+import { ConnectionError, StreamqError, type Producer } from '../../src/index.js';
 
 /** What sending took. */
 export interface SendStats {
@@ -33,32 +32,39 @@ export function newSendStats(count: number): SendStats {
 }
 
 /**
- * Sends every payload, retrying each until acknowledged, and fills `stats` as it goes;
- * `mayContinue` is polled before each send (flow control).
+ * Sends every payload (with `producer.send`, or a function that sends one), retrying each until
+ * acknowledged, and fills `stats` as it goes; `mayContinue` is polled before each send (flow control).
  */
-export async function sendAll(
-  producer: Producer<TorturePayload>,
-  payloads: readonly TorturePayload[],
+export async function sendAll<P extends { n: number }>(
+  producer: Pick<Producer<P>, 'send'> | ((payload: P) => Promise<string>),
+  payloads: readonly P[],
   stats: SendStats,
   options: { concurrency: number; mayContinue: () => boolean; onError?: (error: Error) => void; abort?: () => Error | undefined },
 ): Promise<SendStats> {
+  const send = typeof producer === 'function' ? producer : (payload: P) => producer.send(payload);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < payloads.length) {
+    for (;;) {
       while (!options.mayContinue()) {
         const aborted = options.abort?.();
         if (aborted) throw aborted;
         await sleep(10);
       }
-      const payload = payloads[next++] as TorturePayload;
+      // Checked after the flow-control wait: other lanes may have taken the last payloads meanwhile
+      // (taking `payloads[length]` once made a lane retry `undefined.n` forever and hang the run).
+      if (next >= payloads.length) return;
+      const payload = payloads[next++] as P;
       for (let attempt = 1; ; attempt++) {
         try {
-          stats.ids[payload.n] = await producer.send(payload);
+          const id = await send(payload);
+          stats.ids[payload.n] = id;
           stats.sent++;
           stats.maxAttempts = Math.max(stats.maxAttempts, attempt);
           break;
         } catch (error) {
           const err = error as Error & { code?: string; retriable?: boolean };
+          // Only what Redis or the connection refused is retried; anything else is a bug here.
+          if (!(err instanceof StreamqError)) throw err;
           stats.failedAttempts++;
           if (err instanceof ConnectionError) stats.uncertainAttempts++;
           const code = err.code ?? err.name;

@@ -2,20 +2,19 @@
  * The verdict of a torture run, computed from what Redis holds at the end (the stream, the
  * dead-letter stream, the group) and what the consumer processes wrote to their ledgers — never
  * from the library's own counters, which are reported beside it for information only.
+ * Duplicates are classified in duplicates.ts, the fate of killed consumers' entries and takeovers
+ * in redelivery.ts, against what each fault can explain (windows.ts).
  */
-import { readFileSync } from 'node:fs';
 import type { KillRecord, FaultRecord } from './chaos.js';
+import { duplicateFacts, type DuplicateCauses } from './duplicates.js';
+import { ledgerFacts, type Execution, type LedgerSource } from './ledger.js';
 import type { RawStreamEntry } from './monitor.js';
-import { parseLedger, type LedgerEvent, type TorturePayload } from './protocol.js';
+import type { TorturePayload } from './protocol.js';
+import { redeliveries, takeovers, type RedeliveryFacts } from './redelivery.js';
 import type { SendStats } from './sender.js';
+import { FaultWindows } from './windows.js';
 
-/** One consumer process's ledger, with when it was SIGKILLed (if it was). */
-export interface LedgerSource {
-  instance: number;
-  name: string;
-  path: string;
-  killedAt: number | undefined;
-}
+export type { LedgerSource } from './ledger.js';
 
 /** Everything the verdict is computed from. */
 export interface Evidence {
@@ -49,10 +48,17 @@ export interface Verdict {
   lostSample: number[];
   handlerRuns: number;
   handledLines: number;
+  /** Consumer-side duplicates: handlings beyond the first of each entry. */
   duplicates: number;
+  /** Consumer-side duplicates per handled entry. */
   duplicateRate: number;
-  duplicateCauses: { afterKill: number; sameProcess: number; other: number };
+  duplicateCauses: DuplicateCauses;
   maxHandledPerEntry: number;
+  /** Most handlings of one entry, leaving out those a kill, an outage or a cut explains. */
+  maxHandledOutsideFaults: number;
+  /** Entries handled more than twice outside fault causes. */
+  overTwiceOutsideFaults: number;
+  unexplainedDuplicateSample: string[];
   deadLetters: number;
   deadLettersExact: boolean;
   deadNotPoison: number;
@@ -63,58 +69,32 @@ export interface Verdict {
   deadReasons: Record<string, number>;
   pendingLeft: number;
   allDelivered: boolean;
-  redelivery: { kills: number; measuredKills: number; entries: number; settledInFlight: number; slowestMs: number; medianSlowestMs: number; notRedelivered: number };
+  redelivery: RedeliveryFacts;
   longHandlers: number;
   takenOverWhileRunning: number;
   takenOverOutsideFaults: number;
   takenOverLongHandlers: number;
+  takeoverSample: string[];
 }
 
-interface Execution {
-  instance: number;
-  start: number;
-  end: number;
-  /** Whether the handler returned (H or F); false: its process was SIGKILLed first. */
-  finished: boolean;
-}
-
-const decode = (fields: string[]): TorturePayload | undefined => {
+/** The JSON payload of a streamq entry (field `d`), or undefined. */
+export function decodePayload<T>(fields: string[]): T | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'd') {
       try {
-        return JSON.parse(fields[i + 1] as string) as TorturePayload;
+        return JSON.parse(fields[i + 1] as string) as T;
       } catch {
         return undefined;
       }
     }
   }
   return undefined;
-};
+}
 
-const field = (fields: string[], name: string): string | undefined => {
+/** The value of a named field of a raw entry. */
+export function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
-};
-
-const median = (values: number[]): number => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
-
-/** Reads every ledger: the events of each instance, in the order it wrote them. */
-function readLedgers(sources: readonly LedgerSource[]): Map<number, LedgerEvent[]> {
-  const byInstance = new Map<number, LedgerEvent[]>();
-  for (const source of sources) {
-    let text = '';
-    try {
-      text = readFileSync(source.path, 'utf8');
-    } catch {
-      // a worker killed before its first message never created its ledger
-    }
-    byInstance.set(source.instance, parseLedger(text));
-  }
-  return byInstance;
 }
 
 /** What the stream holds: each entry's payload, the poison entries, the message numbers present. */
@@ -124,7 +104,7 @@ function indexStream(stream: readonly RawStreamEntry[]) {
   const poisonIds = new Set<string>();
   const poisonNumbers = new Set<number>();
   for (const entry of stream) {
-    const payload = decode(entry.fields);
+    const payload = decodePayload<TorturePayload>(entry.fields);
     entries.set(entry.id, payload);
     if (payload === undefined) continue;
     numbers.add(payload.n);
@@ -136,63 +116,16 @@ function indexStream(stream: readonly RawStreamEntry[]) {
   return { entries, numbers, poisonIds, poisonNumbers };
 }
 
-/** What the ledgers say: handler runs, successes (and their duplicates), executions per entry. */
-function ledgerFacts(sources: readonly LedgerSource[]) {
-  const killedAt = new Map(sources.map((l) => [l.instance, l.killedAt]));
-  const facts = {
-    handlerRuns: 0,
-    handledLines: 0,
-    /** Entry ID → times handled. */
-    handledIds: new Map<string, number>(),
-    handledNumbers: new Set<number>(),
-    /** Entry ID → instance → when that instance handled it (last time). */
-    handledAt: new Map<string, Map<number, number>>(),
-    duplicateCauses: { afterKill: 0, sameProcess: 0, other: 0 },
-    starts: new Map<string, { at: number; instance: number }[]>(),
-    executions: new Map<string, Execution[]>(),
-  };
-  const firstHandled = new Map<string, number>();
-  for (const [instance, events] of readLedgers(sources)) {
-    const open = new Map<string, number>();
-    for (const event of events) {
-      if (event.kind === 'S') {
-        facts.handlerRuns++;
-        open.set(event.id, event.at);
-        const list = facts.starts.get(event.id) ?? [];
-        list.push({ at: event.at, instance });
-        facts.starts.set(event.id, list);
-        continue;
-      }
-      const start = open.get(event.id);
-      open.delete(event.id);
-      if (start !== undefined) addExecution(facts.executions, event.id, { instance, start, end: event.at, finished: true });
-      if (event.kind !== 'H') continue;
-      facts.handledLines++;
-      facts.handledNumbers.add(event.n);
-      const byInstance = facts.handledAt.get(event.id) ?? new Map<number, number>();
-      facts.handledAt.set(event.id, byInstance.set(instance, event.at));
-      facts.handledIds.set(event.id, (facts.handledIds.get(event.id) ?? 0) + 1);
-      const first = firstHandled.get(event.id);
-      if (first === undefined) firstHandled.set(event.id, instance);
-      else if (first === instance) facts.duplicateCauses.sameProcess++;
-      else if ((killedAt.get(first) ?? Infinity) < event.at) facts.duplicateCauses.afterKill++;
-      else facts.duplicateCauses.other++;
-    }
-    for (const [id, start] of open) addExecution(facts.executions, id, { instance, start, end: killedAt.get(instance) ?? Infinity, finished: false });
-  }
-  return facts;
-}
-
 /** The dead letters against the poison entries: exactly those, each once. */
 function deadLetterFacts(dead: readonly RawStreamEntry[], poisonIds: Set<string>, executions: Map<string, Execution[]>) {
   const count = new Map<string, number>();
   const at = new Map<string, number>();
   const reasons: Record<string, number> = {};
   for (const letter of dead) {
-    const id = field(letter.fields, 'dead.id') ?? '?';
+    const id = fieldOf(letter.fields, 'dead.id') ?? '?';
     count.set(id, (count.get(id) ?? 0) + 1);
-    at.set(id, Number(field(letter.fields, 'dead.at') ?? 0));
-    const reason = (field(letter.fields, 'dead.reason') ?? '').split(/[:(]/)[0]?.replace(/\d+/g, 'N').trim() ?? '';
+    at.set(id, Number(fieldOf(letter.fields, 'dead.at') ?? 0));
+    const reason = (fieldOf(letter.fields, 'dead.reason') ?? '').split(/[:(]/)[0]?.replace(/\d+/g, 'N').trim() ?? '';
     reasons[reason] = (reasons[reason] ?? 0) + 1;
   }
   let notPoison = 0;
@@ -220,6 +153,7 @@ export function verify(e: Evidence): Verdict {
   const acknowledged = e.sendStats.ids.filter((id): id is string => id !== undefined);
   const ledger = ledgerFacts(e.ledgers);
   const dead = deadLetterFacts(e.dead, poisonIds, ledger.executions);
+  const windows = new FaultWindows(e.faults, e.kills, e.visibilityTimeoutMs);
 
   // Lost: neither handled nor in the dead letters (a poison message: not in the dead letters).
   const deadNumbers = new Set<number>();
@@ -234,12 +168,13 @@ export function verify(e: Evidence): Verdict {
   }
   let lostEntries = 0;
   for (const [id, payload] of entries) {
-    const done = dead.count.has(id) || (payload?.p !== 1 && ledger.handledIds.has(id));
+    const done = dead.count.has(id) || (payload?.p !== 1 && ledger.handlings.has(id));
     if (!done) lostEntries++;
   }
+  const isLong = (id: string): boolean => (entries.get(id)?.ms ?? 0) >= e.visibilityTimeoutMs;
   let longHandlers = 0;
-  for (const [id, payload] of entries) if ((payload?.ms ?? 0) >= e.visibilityTimeoutMs && ledger.handledIds.has(id)) longHandlers++;
-  const duplicates = ledger.handledLines - ledger.handledIds.size;
+  for (const id of entries.keys()) if (isLong(id) && ledger.handlings.has(id)) longHandlers++;
+  const duplicates = duplicateFacts(ledger.handlings, windows);
 
   return {
     sent: acknowledged.length,
@@ -250,16 +185,19 @@ export function verify(e: Evidence): Verdict {
     poison: poisonNumbers.size,
     poisonEntries: poisonIds.size,
     handledUnique: ledger.handledNumbers.size,
-    handledEntries: ledger.handledIds.size,
+    handledEntries: ledger.handlings.size,
     lost: lostNumbers.length,
     lostEntries,
     lostSample: lostNumbers.slice(0, 20),
     handlerRuns: ledger.handlerRuns,
     handledLines: ledger.handledLines,
-    duplicates,
-    duplicateRate: ledger.handledIds.size === 0 ? 0 : duplicates / ledger.handledIds.size,
-    duplicateCauses: ledger.duplicateCauses,
-    maxHandledPerEntry: [...ledger.handledIds.values()].reduce((max, times) => Math.max(max, times), 0),
+    duplicates: duplicates.duplicates,
+    duplicateRate: ledger.handlings.size === 0 ? 0 : duplicates.duplicates / ledger.handlings.size,
+    duplicateCauses: duplicates.causes,
+    maxHandledPerEntry: duplicates.maxHandledPerEntry,
+    maxHandledOutsideFaults: duplicates.maxHandledOutsideFaults,
+    overTwiceOutsideFaults: duplicates.overTwiceOutsideFaults,
+    unexplainedDuplicateSample: duplicates.unexplainedSample,
     deadLetters: e.dead.length,
     deadLettersExact: dead.exact,
     deadNotPoison: dead.notPoison,
@@ -269,90 +207,8 @@ export function verify(e: Evidence): Verdict {
     deadReasons: dead.reasons,
     pendingLeft: e.pendingLeft,
     allDelivered: e.allDelivered,
-    redelivery: redeliveries(e.kills, ledger.starts, dead.at, ledger.handledAt),
+    redelivery: redeliveries(e.kills, ledger, dead.at, windows),
     longHandlers,
-    ...takeovers(ledger.executions, entries, e),
+    ...takeovers(ledger.executions, isLong, windows),
   };
-}
-
-function addExecution(executions: Map<string, Execution[]>, id: string, execution: Execution): void {
-  const list = executions.get(id);
-  if (list) list.push(execution);
-  else executions.set(id, [execution]);
-}
-
-/** For each consumer SIGKILL: how long until each entry it held started again elsewhere (or was dead-lettered). */
-function redeliveries(
-  kills: readonly KillRecord[], starts: Map<string, { at: number; instance: number }[]>, deadAt: Map<string, number>, handledAt: Map<string, Map<number, number>>,
-): Verdict['redelivery'] {
-  const slowestPerKill: number[] = [];
-  let entries = 0;
-  let notRedelivered = 0;
-  let settledInFlight = 0;
-  for (const kill of kills) {
-    if (kill.held === null) continue;
-    let slowest = 0;
-    for (const id of kill.held) {
-      entries++;
-      // Settled by the killed process itself — handled (its XACK still on its way through the
-      // proxy) or dead-lettered (the script still on its way) when the held entries were listed —
-      // and landed after. Nothing to redeliver. The victim's ledger line may carry a time a little
-      // after `kill.at` (taken just before the signal was sent; the process runs on until the
-      // kernel delivers it): a dead process writes nothing, so any handled line of the victim counts.
-      const startedAgain = (starts.get(id) ?? []).some((s) => s.at >= kill.at && s.instance !== kill.instance);
-      const handledByVictim = handledAt.get(id)?.get(kill.instance);
-      const deadBefore = (deadAt.get(id) ?? Infinity) <= kill.at;
-      if (!startedAgain && (handledByVictim !== undefined || deadBefore)) {
-        settledInFlight++;
-        continue;
-      }
-      let when = Infinity;
-      for (const start of starts.get(id) ?? []) if (start.instance !== kill.instance && start.at >= kill.at) when = Math.min(when, start.at);
-      const dead = deadAt.get(id);
-      if (dead !== undefined && dead >= kill.at) when = Math.min(when, dead);
-      if (when === Infinity) notRedelivered++;
-      else slowest = Math.max(slowest, when - kill.at);
-    }
-    if (kill.held.length > 0) slowestPerKill.push(slowest);
-  }
-  return {
-    kills: kills.length,
-    measuredKills: kills.filter((k) => k.held !== null).length,
-    entries,
-    settledInFlight,
-    slowestMs: slowestPerKill.length === 0 ? 0 : Math.max(...slowestPerKill),
-    medianSlowestMs: median(slowestPerKill),
-    notRedelivered,
-  };
-}
-
-/** Entries whose handler was started by a second process while the first one was still running it (a lease not kept). */
-function takeovers(executions: Map<string, Execution[]>, entries: Map<string, TorturePayload | undefined>, e: Evidence) {
-  const vt = e.visibilityTimeoutMs;
-  const windows = e.faults
-    .filter((f) => f.kind !== 'consumer-kill')
-    .map((f) => [f.at - vt, f.endAt + 2 * vt] as const);
-  const inFaultWindow = (t: number): boolean => windows.some(([from, to]) => t >= from && t <= to);
-  let takenOverWhileRunning = 0;
-  let takenOverOutsideFaults = 0;
-  let takenOverLongHandlers = 0;
-  for (const [id, list] of executions) {
-    if (list.length < 2) continue;
-    let overlap: number | undefined;
-    for (let i = 0; i < list.length && overlap === undefined; i++) {
-      for (let j = 0; j < list.length; j++) {
-        const a = list[i] as Execution;
-        const b = list[j] as Execution;
-        if (a.instance !== b.instance && a.start < b.start && b.start < a.end) {
-          overlap = b.start;
-          break;
-        }
-      }
-    }
-    if (overlap === undefined) continue;
-    takenOverWhileRunning++;
-    if (!inFaultWindow(overlap)) takenOverOutsideFaults++;
-    if ((entries.get(id)?.ms ?? 0) >= vt) takenOverLongHandlers++;
-  }
-  return { takenOverWhileRunning, takenOverOutsideFaults, takenOverLongHandlers };
 }
