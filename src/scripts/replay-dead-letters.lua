@@ -7,16 +7,29 @@
   ARGV     ids        dead-letter entry IDs to replay
 
   Reply: array of the new stream entry IDs, one per replayed dead letter (IDs not found are skipped).
+
+  The dead.* metadata pairs that precede the original fields are matched by name in the order
+  dead-letter.lua writes them (as Admin's parser does), so a dead letter lacking one still gives
+  back its original fields, all of them and nothing else.
 ]]
 local stream, dead = KEYS[1], KEYS[2]
-local META_FIELDS = 12 -- six dead.* pairs precede the original fields
+local META = { 'dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at' }
+
+-- Index of the first original field (1-based) in a dead letter's flat fields.
+local function firstOriginal(fields)
+  local at = 1
+  for _, name in ipairs(META) do
+    if fields[at] == name and at + 1 <= #fields then at = at + 2 end
+  end
+  return at
+end
 local added = {}
 for _, deadId in ipairs(ARGV) do
   local entries = redis.call('XRANGE', dead, deadId, deadId)
   if #entries == 1 then
     local fields = entries[1][2]
     local args = { 'XADD', stream, '*' }
-    for i = META_FIELDS + 1, #fields do
+    for i = firstOriginal(fields), #fields do
       table.insert(args, fields[i])
     end
     if #args == 3 then

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeLabel, streamGauges } from '../../src/dashboard/metrics.js';
 import { BadRequest, bound, int, selection, validName } from '../../src/dashboard/params.js';
-import { allowedHosts, bearerMatches, hostAllowed, isSameOrigin } from '../../src/dashboard/security.js';
+import { accessOf, allowedHosts, bearerMatches, hostAllowed, isLoopbackHost, isSameOrigin } from '../../src/dashboard/security.js';
+import { displayBlock, displayText, neutralizeBidi } from '../../src/dashboard/assets/text.js';
+import { sanitize } from '../../src/cli/format.js';
 
 describe('dashboard security checks', () => {
   it('accepts only the exact bearer token', () => {
@@ -32,7 +34,73 @@ describe('dashboard security checks', () => {
     assert.equal(hostAllowed('evil.example:7420', hosts), false);
     assert.equal(hostAllowed('127.0.0.1:7421', hosts), false);
     assert.equal(hostAllowed(undefined, hosts), false);
-    assert.equal(allowedHosts('0.0.0.0', 7420), undefined);
+  });
+});
+
+describe('Host allow-list beyond loopback', () => {
+  it('a wildcard bind answers to loopback names, interface addresses and --allowed-host names only', () => {
+    const hosts = allowedHosts('0.0.0.0', 7420, ['dash.example.com', 'proxy.example:8443'], ['10.1.2.3', 'fe80::1']);
+    assert.equal(hostAllowed('localhost:7420', hosts), true);
+    assert.equal(hostAllowed('10.1.2.3:7420', hosts), true);
+    assert.equal(hostAllowed('[fe80::1]:7420', hosts), true);
+    assert.equal(hostAllowed('dash.example.com', hosts), true, 'a bare allowed name: behind a proxy on 80/443');
+    assert.equal(hostAllowed('DASH.example.com:7420', hosts), true);
+    assert.equal(hostAllowed('proxy.example:8443', hosts), true);
+    assert.equal(hostAllowed('proxy.example:7420', hosts), false, 'name:port allows that port only');
+    assert.equal(hostAllowed('rebound.attacker.example:7420', hosts), false, 'DNS rebinding');
+    assert.equal(hostAllowed('10.1.2.3:9999', hosts), false);
+  });
+
+  it('a specific bind answers to its own address and the loopback names', () => {
+    const hosts = allowedHosts('192.168.1.5', 7420);
+    assert.equal(hostAllowed('192.168.1.5:7420', hosts), true);
+    assert.equal(hostAllowed('127.0.0.1:7420', hosts), true);
+    assert.equal(hostAllowed('evil.example:7420', hosts), false);
+  });
+
+  it('tells loopback binds apart', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST']) assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.com', '128.0.0.1']) assert.equal(isLoopbackHost(host), false, host);
+  });
+
+  it('grants write with the token, read with the read token, nothing otherwise once a token is set', () => {
+    const tokens = { token: 'w-token', readToken: 'r-token' };
+    assert.equal(accessOf('Bearer w-token', tokens), 'write');
+    assert.equal(accessOf('Bearer r-token', tokens), 'read');
+    assert.equal(accessOf('Bearer nope', tokens), 'none');
+    assert.equal(accessOf(undefined, tokens), 'none');
+    assert.equal(accessOf(undefined, { readToken: 'r-token' }), 'none');
+    assert.equal(accessOf(undefined, {}), 'read', 'no token configured: reads are open (loopback only)');
+  });
+});
+
+describe('displayText (page and CLI)', () => {
+  const RLO = '\u202e';
+  it('makes control characters visible as \\xNN (\\n, \\r, \\t by name)', () => {
+    assert.equal(displayText('a\u0007b\u001b[2Jc\u007f\u0085'), 'a\\x07b\\x1b[2Jc\\x7f\\x85');
+    assert.equal(displayText('line1\nline2\r\tx'), 'line1\\nline2\\r\\tx');
+  });
+
+  it('neutralises bidi controls and line separators', () => {
+    assert.equal(displayText(`invoice${RLO}fdp.exe`), 'invoice\\u202efdp.exe');
+    for (const c of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\u2028', '\u2029']) {
+      const shown = displayText(`x${c}y`);
+      assert.ok(!shown.includes(c), `U+${c.charCodeAt(0).toString(16)} is neutralised`);
+      assert.equal(shown, `x\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}y`);
+    }
+    assert.equal(neutralizeBidi(`a\n${RLO}`), 'a\n\\u202e', 'neutralizeBidi keeps line feeds');
+  });
+
+  it('keeps ordinary text, unicode and emoji as they are', () => {
+    for (const text of ['orders', 'é漢字 🚀', '{tenant}.orders', 'a\\x41']) assert.equal(displayText(text), text);
+  });
+
+  it('displayBlock keeps line feeds and tabs for multi-line blocks', () => {
+    assert.equal(displayBlock(`{\n\t"a": "${RLO}\u0007"\n}`), '{\n\t"a": "\\u202e\\x07"\n}');
+  });
+
+  it('is what the CLI prints data with', () => {
+    assert.equal(sanitize(`s${RLO}\u001b`), 's\\u202e\\x1b');
   });
 });
 
