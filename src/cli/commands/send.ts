@@ -88,10 +88,10 @@ export const registerSend = (program: Command): void => {
     .argument('<stream>', 'the stream')
     .argument('[json...]', 'messages, each a JSON value (quote strings: \'"hi"\')')
     .option('-f, --file <path>', 'read NDJSON (one JSON value per line) from a file; - for stdin (default: stdin when it is not a terminal)')
-    .option('-H, --header <key=value>', 'a header for every message (repeatable)', collectHeader)
-    .option('--delay <ms>', 'deliver after this delay (messages are then sent one by one)', nonNegativeInt)
+    .option('-H, --header <key=value>', 'a header for every message (repeatable) (default: none)', collectHeader)
+    .option('--delay <ms>', 'deliver after this delay; messages are then sent one by one (default: none, delivered at once)', nonNegativeInt)
     .option('--batch <n>', `messages per round trip (1–${MAX_BATCH}); each batch is written whole or not at all`, intFrom(1, MAX_BATCH), 500)
-    .option('--max-payload-bytes <n>', "largest encoded message (payload and headers as JSON, UTF-8 bytes); the library's default", positiveInt, LIBRARY_MAX_PAYLOAD_BYTES)
+    .option('--max-payload-bytes <n>', "largest encoded message: payload and headers as JSON, in UTF-8 bytes (the default is the library's)", positiveInt, LIBRARY_MAX_PAYLOAD_BYTES)
     .option('--from-line <n>', 'skip the lines before line n of the NDJSON input (resume after a failure)', positiveInt, 1)
     .addHelpText(
       'after',
