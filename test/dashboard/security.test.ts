@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { Admin, InvalidOptionError } from '../../src/index.js';
+import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { request } from './helpers.js';
 import { escapeLabel, streamGauges } from '../../src/dashboard/metrics.js';
 import { BadRequest, bound, int, selection, validName } from '../../src/dashboard/params.js';
 import { accessOf, allowedHosts, bearerMatches, hostAllowed, isLoopbackHost, isSameOrigin } from '../../src/dashboard/security.js';
@@ -148,5 +152,77 @@ describe('dashboard metrics', () => {
     assert.match(text, /^streamq_stream_dead_letters\{stream="a\\"b\\\\c"\} 2$/m);
     assert.match(text, /^streamq_group_pending\{stream="a\\"b\\\\c",group="g"\} 3$/m);
     assert.doesNotMatch(text, /^streamq_group_lag\{/m, 'unknown lag is left out');
+  });
+});
+
+describe('dashboard access control (a real server)', () => {
+  const TOKEN = 'write-token-0123456789';
+  const READ_TOKEN = 'read-token-0123456789';
+  let redis: UsedRedis;
+  let admin: Admin;
+  let protectedDash: Dashboard;
+  let wildcard: Dashboard;
+  const stream = uniqueName('dash-sec');
+
+  before(async () => {
+    redis = await useRedis();
+    admin = new Admin({ redis: redis.url });
+    await admin.createGroup(stream, 'g');
+    protectedDash = await startDashboard({ admin, port: 0, token: TOKEN, readToken: READ_TOKEN });
+    wildcard = await startDashboard({ admin, port: 0, host: '0.0.0.0', token: TOKEN, allowedHosts: ['dash.example.com'] });
+  });
+
+  after(async () => {
+    await protectedDash?.close();
+    await wildcard?.close();
+    await admin?.deleteStream(stream).catch(() => undefined);
+    await admin?.close();
+    await redis?.close();
+  });
+
+  it('refuses to bind beyond loopback without a token', async () => {
+    for (const host of ['0.0.0.0', '::']) {
+      await assert.rejects(startDashboard({ admin, port: 0, host }), (error: unknown) => {
+        assert.ok(error instanceof InvalidOptionError);
+        assert.match(error.message, new RegExp(`Refusing to listen on ${host.replace(/\./g, '\\.')} without a token`));
+        return true;
+      });
+    }
+  });
+
+  it('with a token, reads need it too (or the read token); the page and /api/info do not', async () => {
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    for (const path of ['/api/streams', `/api/streams/${stream}`, '/metrics']) {
+      const anonymous = await request(protectedDash.url, path);
+      assert.equal(anonymous.status, 401, path);
+      assert.equal(anonymous.json<{ error: { code: string } }>().error.code, 'token_required');
+      assert.equal(anonymous.headers['www-authenticate'], 'Bearer');
+      assert.equal((await request(protectedDash.url, path, { headers: bearer('wrong') })).status, 401, path);
+      assert.equal((await request(protectedDash.url, path, { headers: bearer(READ_TOKEN) })).status, 200, path);
+      assert.equal((await request(protectedDash.url, path, { headers: bearer(TOKEN) })).status, 200, path);
+    }
+    assert.equal((await request(protectedDash.url, '/')).status, 200, 'the page loads, to ask for the token');
+    assert.deepEqual((await request(protectedDash.url, '/api/info')).json(), { readOnly: false, authRequired: true });
+    const host = new URL(protectedDash.url).host;
+    const post = (token: string) => request(protectedDash.url, `/api/streams/${stream}/dead-letters/purge`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Origin: `http://${host}`, ...bearer(token) }, body: '{"all":true}',
+    });
+    const readOnlyPost = await post(READ_TOKEN);
+    assert.equal(readOnlyPost.status, 403, 'the read token cannot replay or purge');
+    assert.equal(readOnlyPost.json<{ error: { code: string } }>().error.code, 'bad_token');
+    assert.equal((await post(TOKEN)).status, 200);
+  });
+
+  it('a wildcard bind keeps a Host allow-list (DNS rebinding), with --allowed-host names', async () => {
+    const port = new URL(wildcard.url).port;
+    const get = (hostHeader: string) => request(`http://127.0.0.1:${port}`, '/api/streams', { headers: { Host: hostHeader, Authorization: `Bearer ${TOKEN}` } });
+    assert.equal((await get(`127.0.0.1:${port}`)).status, 200);
+    assert.equal((await get(`localhost:${port}`)).status, 200);
+    assert.equal((await get('dash.example.com')).status, 200, 'an allowed name');
+    assert.equal((await get(`dash.example.com:${port}`)).status, 200);
+    const rebound = await get(`attacker.example:${port}`);
+    assert.equal(rebound.status, 403, 'a rebound name is refused even with the token');
+    assert.equal(rebound.json<{ error: { code: string } }>().error.code, 'bad_host');
+    assert.equal((await request(`http://127.0.0.1:${port}`, '/api/streams', { headers: { Host: `127.0.0.1:${port}` } })).status, 401, 'reads need the token');
   });
 });
