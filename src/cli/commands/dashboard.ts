@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf, ensureReachable, loadLibrary } from '../context.js';
 import { usageError } from '../exit-codes.js';
+import { isLoopbackHost } from '../../dashboard/security.js';
 import { collect, port } from '../options.js';
 
 /** Options of `streamq dashboard`. */
@@ -11,8 +12,6 @@ interface DashboardFlags {
   readToken?: string;
   allowedHost?: string[];
 }
-
-const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
 
 /** Registers `streamq dashboard`. */
 export const registerDashboard = (program: Command): void => {
@@ -34,7 +33,7 @@ Enter the token in the page (kept in sessionStorage for the tab). Ctrl-C stops t
       const ctx = contextOf(command);
       const token = flags.token ?? (process.env.STREAMQ_DASHBOARD_TOKEN || undefined);
       const readToken = flags.readToken ?? (process.env.STREAMQ_DASHBOARD_READ_TOKEN || undefined);
-      if (!LOOPBACK.test(flags.host) && token === undefined && readToken === undefined) {
+      if (!isLoopbackHost(flags.host) && token === undefined && readToken === undefined) {
         throw usageError(`refusing to listen on ${flags.host} without --token (or --read-token): anyone who can reach it could read your messages`);
       }
       await ensureReachable(ctx.url.url);

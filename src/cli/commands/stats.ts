@@ -36,6 +36,7 @@ const reportOrError = async (admin: Admin, stream: string): Promise<StreamRow> =
     return await streamReport(admin, stream);
   } catch (error) {
     const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'ERR_STREAMQ_CONNECTION' || code === 'ERR_STREAMQ_TIMEOUT') throw error; // Redis is away: not this stream's fault
     return { stream, error: { code: typeof code === 'string' ? code : 'ERR_STREAMQ', message: typeof message === 'string' ? message : String(error) } };
   }
 };
