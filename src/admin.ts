@@ -93,7 +93,7 @@ export class Admin {
       this.#connection = pending;
       pending.catch(() => { this.#connection = undefined; });
     }
-    return withTimeout(this.#connection, this.#commandTimeoutMs, 'the connection');
+    return withTimeout(this.#connection, this.#commandTimeoutMs, 'a connection attempt');
   }
 
   /** Names of the streams in the database (SCAN TYPE stream; on a cluster, of every master), sorted; the dead-letter streams of listed streams left out. */
