@@ -73,22 +73,39 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
-/** An entry of a dead-letter stream, with why and where it failed. */
+/**
+ * An entry of a dead-letter stream, with why and where it failed. A metadata field that is
+ * missing or malformed in the entry (written by another tool, or edited by hand) is `null`: the
+ * entry is still listed, replayed and purged like any other.
+ */
 export interface DeadLetter {
   /** The dead-letter entry's own ID (use it to replay or purge). */
   id: string;
-  /** The ID the message had in its stream. */
-  originalId: string;
-  /** The consumer group that gave up on it. */
-  group: string;
-  /** Why: the handler's last error, "maxDeliveries exceeded", a decode error… */
-  reason: string;
-  /** Redis's delivery counter when it was dead-lettered. */
-  deliveries: number;
-  /** The consumer that dead-lettered it. */
-  consumer: string;
-  /** When it was dead-lettered. */
-  failedAt: Date;
+  /** The ID the message had in its stream, or `null` when unknown. */
+  originalId: string | null;
+  /** The consumer group that gave up on it, or `null` when unknown. */
+  group: string | null;
+  /** Why: the handler's last error, "maxDeliveries exceeded", a decode error… (`null` when unknown). */
+  reason: string | null;
+  /** Redis's delivery counter when it was dead-lettered, or `null` when unknown. */
+  deliveries: number | null;
+  /** The consumer that dead-lettered it, or `null` when unknown. */
+  consumer: string | null;
+  /** When it was dead-lettered, or `null` when unknown. */
+  failedAt: Date | null;
   /** The original entry's fields, verbatim. */
   fields: Record<string, string>;
+}
+
+/** What `Admin.deleteConsumer` did. */
+export interface DeleteConsumerResult {
+  /** Whether the consumer was removed from the group. */
+  deleted: boolean;
+  /** Whether the group knew the consumer. */
+  existed: boolean;
+  /**
+   * Entries the consumer held un-acknowledged. When `deleted` is false and this is above 0, the
+   * deletion was refused because of them (pass `force: true` to delete anyway).
+   */
+  pending: number;
 }

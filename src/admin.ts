@@ -4,17 +4,20 @@
  * dashboard are built on it.
  */
 import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
-import type { ConsumerInfo, DeadLetter, GroupStats, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
+import type { ConsumerInfo, DeadLetter, DeleteConsumerResult, GroupStats, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
+import { forEachDeadLetterPage, parseDeadLetter } from './admin-dead-letters.js';
+import { DEFAULT_ADMIN_COMMAND_TIMEOUT_MS, timedConnection, withTimeout } from './admin-timeout.js';
 import { parseXinfoConsumers, parseXinfoGroups, parseXinfoStream } from './commands/xinfo.js';
 import { parseXpending, xpendingArgs } from './commands/xpending.js';
 import { toEntries } from './commands/replies.js';
 import { fieldsToObject } from './codec.js';
+import { deleteConsumer } from './scripts/consumers.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
 import { auxBaseOf, streamKeys, type StreamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { pauseGroup, replayDeadLetters, safeTrim } from './scripts/index.js';
 import {
-  expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods, optionKeys,
+  expectInteger, expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods, optionKeys,
 } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import { scheduleKeys } from './keys.js';
@@ -30,6 +33,14 @@ export interface AdminOptions {
   connectTimeoutMs?: number;
   /** Where logs go. @default silentLogger */
   logger?: Logger;
+  /**
+   * Time limit of each Redis command the Admin sends (connecting included, while a call waits for
+   * it). Past it the call rejects with a `TimeoutError` naming the command, so an operator's tool
+   * answers within seconds while Redis is away. A write that timed out may still take effect when
+   * Redis answers later. Only this Admin's commands are timed: producers and consumers arm no
+   * per-command timer. @default 2000
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Which dead letters an operation applies to: some IDs, or all. */
@@ -41,30 +52,18 @@ export interface DeadLetterSelection {
 }
 
 /** The option names of {@link Admin} and of its methods' option bags (each checked against its type). */
-const ADMIN_OPTION_KEYS = optionKeys<AdminOptions>({ redis: true, connectTimeoutMs: true, logger: true });
+const ADMIN_OPTION_KEYS = optionKeys<AdminOptions>({ redis: true, connectTimeoutMs: true, logger: true, commandTimeoutMs: true });
 /** The options a method of {@link Admin} takes last. */
 type MethodOptions<M extends keyof Admin, I extends number> = NonNullable<Parameters<Admin[M]>[I]>;
 const PENDING_KEYS = optionKeys<MethodOptions<'pending', 2>>({ count: true, consumer: true, minIdleMs: true, start: true, end: true });
 const READ_KEYS = optionKeys<MethodOptions<'read', 1>>({ start: true, end: true, count: true, reverse: true });
-const DEAD_LETTERS_KEYS = optionKeys<MethodOptions<'deadLetters', 1>>({ count: true, start: true, end: true });
+const DEAD_LETTERS_KEYS = optionKeys<MethodOptions<'deadLetters', 1>>({ count: true, start: true, end: true, reverse: true });
 const SELECTION_KEYS = optionKeys<DeadLetterSelection>({ ids: true, all: true });
 const CREATE_GROUP_KEYS = optionKeys<MethodOptions<'createGroup', 2>>({ startAt: true });
 const TRIM_KEYS = optionKeys<MethodOptions<'trim', 1>>({ maxLen: true, minId: true, safe: true });
-
-const META_PAIRS = 6;
-const RANGE_SPECIAL = ['-', '+'];
-
-/** The original fields of a dead letter: verbatim after the meta pairs, or (an entry too wide to copy) one JSON array in `dead.fields`. */
-function originalFields(flat: string[]): string[] {
-  const rest = flat.slice(META_PAIRS * 2);
-  if (rest.length !== 2 || rest[0] !== 'dead.fields') return rest;
-  try {
-    const parsed: unknown = JSON.parse(rest[1] as string);
-    return Array.isArray(parsed) ? parsed.map(String) : rest;
-  } catch {
-    return rest;
-  }
-}
+const DELETE_CONSUMER_KEYS = optionKeys<MethodOptions<'deleteConsumer', 3>>({ force: true });
+const PRUNE_KEYS = optionKeys<MethodOptions<'pruneConsumers', 2>>({ idleMs: true });
+const PAUSE_KEYS = optionKeys<MethodOptions<'pause', 2>>({ forMs: true });
 
 /** Paused groups of a stream → until when (ms since the epoch; 0: until resumed); expired pauses left out. */
 async function readPausedGroups(connection: Connection, keys: StreamKeys): Promise<Map<string, number>> {
@@ -78,19 +77,16 @@ async function readPausedGroups(connection: Connection, keys: StreamKeys): Promi
   return paused;
 }
 
-/** Parses one dead-letter entry (six `dead.*` pairs, then the original fields). */
-function parseDeadLetter(id: string, flat: string[]): DeadLetter {
-  const meta = fieldsToObject(flat.slice(0, META_PAIRS * 2));
-  return {
-    id,
-    originalId: meta['dead.id'] ?? '',
-    group: meta['dead.group'] ?? '',
-    reason: meta['dead.reason'] ?? '',
-    deliveries: Number(meta['dead.deliveries'] ?? 0),
-    consumer: meta['dead.consumer'] ?? '',
-    failedAt: new Date(Number(meta['dead.at'] ?? 0)),
-    fields: fieldsToObject(originalFields(flat)),
-  };
+const RANGE_SPECIAL = ['-', '+'];
+
+/**
+ * Checks a name an Admin method only reads: any non-empty string. Names of keys, groups and
+ * consumers come back from Redis (SCAN, XINFO) and are data, whatever they contain (control
+ * characters, 5,000 characters…): reading them must work. Names for writes get {@link expectName}.
+ */
+function expectKeyName(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidOptionError(`Expected \`${name}\` to be a non-empty string, got ${value === '' ? '""' : typeof value}`);
+  return value;
 }
 
 /**
@@ -107,6 +103,7 @@ export class Admin {
   readonly #redis: RedisOption | undefined;
   readonly #connectTimeoutMs: number;
   readonly #logger: Logger;
+  readonly #commandTimeoutMs: number;
   #connection: Promise<Connection> | undefined;
   #closed = false;
 
@@ -116,16 +113,20 @@ export class Admin {
     this.#redis = opts.redis;
     this.#connectTimeoutMs = optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1);
     this.#logger = optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS);
+    this.#commandTimeoutMs = optionalInteger('commandTimeoutMs', opts.commandTimeoutMs, DEFAULT_ADMIN_COMMAND_TIMEOUT_MS, 1);
   }
 
+  /** The connection, each command limited to `commandTimeoutMs`; waiting for it to open is limited too. */
   #conn(): Promise<Connection> {
     if (this.#closed) return Promise.reject(new ClosedError('Admin is closed'));
     if (this.#connection === undefined) {
-      const pending = connect(this.#redis, { onError: (error) => this.#logger.warn(error.message), connectTimeoutMs: this.#connectTimeoutMs });
+      const ms = this.#commandTimeoutMs;
+      const pending = connect(this.#redis, { onError: (error) => this.#logger.warn(error.message), connectTimeoutMs: this.#connectTimeoutMs })
+        .then((connection) => timedConnection(connection, ms));
       this.#connection = pending;
       pending.catch(() => { this.#connection = undefined; });
     }
-    return this.#connection;
+    return withTimeout(this.#connection, this.#commandTimeoutMs, 'a connection attempt');
   }
 
   /** Names of the streams in the database (SCAN TYPE stream; on a cluster, of every master), sorted; the dead-letter streams of listed streams left out. */
@@ -152,7 +153,7 @@ export class Admin {
 
   /** Length, first and last IDs, groups (consumers, pending, lag), dead letters and delayed messages of a stream. */
   async stats(stream: string): Promise<StreamStats> {
-    expectName('stream', stream);
+    expectKeyName('stream', stream);
     const connection = await this.#conn();
     const keys = streamKeys(stream);
     const [info, groups, deadLetters, delayed, paused] = await Promise.all([
@@ -179,7 +180,7 @@ export class Admin {
   /** The consumers of a group. */
   async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
     const connection = await this.#conn();
-    return parseXinfoConsumers(await connection.send(expectName('stream', stream), ['XINFO', 'CONSUMERS', stream, expectName('group', group)]));
+    return parseXinfoConsumers(await connection.send(expectKeyName('stream', stream), ['XINFO', 'CONSUMERS', stream, expectKeyName('group', group)]));
   }
 
   /** Pending entries of a group with owner, idle time and delivery counter. */
@@ -189,7 +190,7 @@ export class Admin {
     const count = optionalInteger('count', options.count, 100, 1, 100_000);
     const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
     const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
-    const args = xpendingArgs(expectName('stream', stream), expectName('group', group), start, end, count, {
+    const args = xpendingArgs(expectKeyName('stream', stream), expectKeyName('group', group), start, end, count, {
       consumer: options.consumer, minIdleMs: options.minIdleMs,
     });
     return parseXpending(await connection.send(stream, args));
@@ -204,22 +205,32 @@ export class Admin {
     const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
     const reverse = optionalBoolean('reverse', options.reverse, false);
     const args = reverse ? ['XREVRANGE', stream, end, start, 'COUNT', String(count)] : ['XRANGE', stream, start, end, 'COUNT', String(count)];
-    return toEntries(await connection.send(expectName('stream', stream), args)).map((e) => ({ id: e.id, fields: fieldsToObject(e.fields ?? []) }));
+    return toEntries(await connection.send(expectKeyName('stream', stream), args)).map((e) => ({ id: e.id, fields: fieldsToObject(e.fields ?? []) }));
   }
 
-  /** Dead letters of a stream, oldest first. */
-  async deadLetters(stream: string, input: { count?: number; start?: string; end?: string } = {}): Promise<DeadLetter[]> {
+  /**
+   * Dead letters of a stream, oldest first (newest first with `reverse`). Never throws on a
+   * malformed dead letter: its unknown metadata fields are `null`.
+   */
+  async deadLetters(stream: string, input: { count?: number; start?: string; end?: string; reverse?: boolean } = {}): Promise<DeadLetter[]> {
     const options = expectOptions('', input, DEAD_LETTERS_KEYS);
     const connection = await this.#conn();
-    const keys = streamKeys(expectName('stream', stream));
+    const keys = streamKeys(expectKeyName('stream', stream));
     const count = optionalInteger('count', options.count, 100, 1, 100_000);
     const start = expectStreamId('start', options.start ?? '-', RANGE_SPECIAL);
     const end = expectStreamId('end', options.end ?? '+', RANGE_SPECIAL);
-    const entries = toEntries(await connection.send(keys.dead, ['XRANGE', keys.dead, start, end, 'COUNT', String(count)]));
-    return entries.map((e) => parseDeadLetter(e.id, e.fields ?? []));
+    const args = optionalBoolean('reverse', options.reverse, false)
+      ? ['XREVRANGE', keys.dead, end, start, 'COUNT', String(count)]
+      : ['XRANGE', keys.dead, start, end, 'COUNT', String(count)];
+    return toEntries(await connection.send(keys.dead, args)).map((e) => parseDeadLetter(e.id, e.fields ?? []));
   }
 
-  async #selectedDeadIds(stream: string, selection: DeadLetterSelection, each: (ids: string[]) => Promise<number>): Promise<number> {
+  /**
+   * Applies `each` to the selected dead letters in pages. `all` means the dead letters that exist
+   * when the call starts (up to the newest ID read first), each once: one that is added meanwhile
+   * (a replayed message failing again at once) is left alone.
+   */
+  async #selectedDeadIds(connection: Connection, stream: string, selection: DeadLetterSelection, each: (ids: string[]) => Promise<number>): Promise<number> {
     const opts = expectOptions('selection', selection, SELECTION_KEYS);
     if (opts.ids !== undefined) {
       if (!Array.isArray(opts.ids)) throw new InvalidOptionError('Expected `ids` to be an array of dead-letter IDs');
@@ -229,35 +240,38 @@ export class Admin {
       return done;
     }
     if (opts.all !== true) throw new InvalidOptionError('Expected `ids` or `all: true` to say which dead letters');
-    let done = 0;
-    for (;;) {
-      const page = await this.deadLetters(stream, { count: 500 });
-      if (page.length === 0) return done;
-      done += await each(page.map((d) => d.id));
-    }
+    return forEachDeadLetterPage(connection, streamKeys(stream).dead, each);
   }
 
-  /** Moves dead letters back into their stream as new entries (every group sees them again); returns how many. */
+  /**
+   * Moves dead letters back into their stream as new entries (every group sees them again);
+   * returns how many. `{ all: true }` replays the dead letters that exist when the call starts,
+   * each once, even while a consumer dead-letters replayed messages again at once.
+   */
   async replayDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
     expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
-    return this.#selectedDeadIds(stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
+    return this.#selectedDeadIds(connection, stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
   }
 
-  /** Deletes dead letters; returns how many. */
+  /** Deletes dead letters; returns how many. `{ all: true }` deletes those that exist when the call starts. */
   async purgeDeadLetters(stream: string, selection: DeadLetterSelection): Promise<number> {
     expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
-    return this.#selectedDeadIds(stream, selection, async (ids) => Number(await connection.send(keys.dead, ['XDEL', keys.dead, ...ids])));
+    return this.#selectedDeadIds(connection, stream, selection, async (ids) => Number(await connection.send(keys.dead, ['XDEL', keys.dead, ...ids])));
   }
 
-  /** Creates a group (and the stream if missing); false when it existed. @param options.startAt @default '$' */
+  /**
+   * Creates a group (and the stream if missing); false when it existed.
+   * @param options.startAt - where the group starts: `'0'` (every entry, as a Consumer's
+   * `startAt` by default), `'$'` (only new entries) or an entry ID. @default '0'
+   */
   async createGroup(stream: string, group: string, input: { startAt?: string } = {}): Promise<boolean> {
     const options = expectOptions('', input, CREATE_GROUP_KEYS);
     const connection = await this.#conn();
-    const startAt = expectStreamId('startAt', options.startAt ?? '$', ['$']);
+    const startAt = expectStreamId('startAt', options.startAt ?? '0', ['$']);
     try {
       await connection.send(expectName('stream', stream), ['XGROUP', 'CREATE', stream, expectName('group', group), startAt, 'MKSTREAM']);
       return true;
@@ -277,6 +291,40 @@ export class Admin {
   async resetGroup(stream: string, group: string, id: string): Promise<void> {
     const connection = await this.#conn();
     await connection.send(expectName('stream', stream), ['XGROUP', 'SETID', stream, expectName('group', group), expectStreamId('id', id, ['$'])]);
+  }
+
+  /**
+   * Removes a consumer from a group (XGROUP DELCONSUMER), so consumers that are gone do not pile
+   * up. Refused (`deleted: false`, with the count in `pending`) while it holds pending entries,
+   * unless `force: true`: those entries then leave the group's pending entries list, and the
+   * group never delivers them again. Check and deletion are one atomic script.
+   * @param options.force - delete even when it holds pending entries. @default false
+   * @throws RedisCommandError (NOGROUP) when the stream or the group does not exist.
+   */
+  async deleteConsumer(stream: string, group: string, consumer: string, options: { force?: boolean } = {}): Promise<DeleteConsumerResult> {
+    const connection = await this.#conn();
+    const force = optionalBoolean('force', expectOptions('', options, DELETE_CONSUMER_KEYS).force, false);
+    const keys = streamKeys(expectName('stream', stream));
+    return deleteConsumer(connection, keys, { group: expectName('group', group), consumer: expectKeyName('consumer', consumer), force, minIdleMs: 0 });
+  }
+
+  /**
+   * Deletes the consumers of a group that were idle for longer than `idleMs` and hold no pending
+   * entries; returns their names. Each is checked again atomically as it is deleted, so one that
+   * became active or took entries meanwhile stays.
+   * @throws RedisCommandError (NOGROUP) when the stream or the group does not exist.
+   */
+  async pruneConsumers(stream: string, group: string, options: { idleMs: number }): Promise<string[]> {
+    const idleMs = expectInteger('idleMs', expectOptions('', options, PRUNE_KEYS).idleMs, 0);
+    const connection = await this.#conn();
+    const keys = streamKeys(expectName('stream', stream));
+    const candidates = (await this.consumers(stream, expectName('group', group))).filter((c) => c.pending === 0 && c.idleMs > idleMs);
+    const pruned: string[] = [];
+    for (const candidate of candidates) {
+      const outcome = await deleteConsumer(connection, keys, { group, consumer: candidate.name, force: false, minIdleMs: idleMs + 1 });
+      if (outcome.deleted) pruned.push(candidate.name);
+    }
+    return pruned;
   }
 
   /**
@@ -321,7 +369,8 @@ export class Admin {
    * consumer started meanwhile stays idle. Lasts `forMs` (on Redis's clock) or until {@link Admin.resume}.
    */
   async pause(stream: string, group: string, options: { forMs?: number } = {}): Promise<void> {
-    const forMs = options.forMs === undefined ? undefined : optionalInteger('forMs', options.forMs, 0, 1);
+    const { forMs: given } = expectOptions('', options, PAUSE_KEYS);
+    const forMs = given === undefined ? undefined : optionalInteger('forMs', given, 0, 1);
     const connection = await this.#conn();
     await pauseGroup(connection, streamKeys(expectName('stream', stream)), expectName('group', group), forMs);
   }

@@ -13,7 +13,7 @@ export type {
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
-export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter } from './admin-types.js';
+export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
 export { maskUrl, parseRedisUrl } from './connection.js';
 export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';

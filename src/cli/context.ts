@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Admin } from '../index.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { CliError, ExitCode, notFound } from './exit-codes.js';
+import { sanitize } from './format.js';
 import { canConnect } from './net.js';
 import { processOutput, type Output } from './output.js';
 import { hostPort, maskUrl, resolveUrl, type ResolvedUrl } from './url.js';
@@ -58,16 +59,39 @@ export const ensureReachable = async (url: string, timeoutMs = 2000): Promise<vo
 };
 
 /**
+ * Time limit of each Redis command of the CLI's Admin: longer than the library's 2 s, as a
+ * one-shot command may trim or delete a large stream, but still bounded when Redis hangs.
+ */
+export const CLI_COMMAND_TIMEOUT_MS = 10_000;
+
+/**
  * Runs `fn` with an {@link Admin} on the context's URL, after checking Redis is reachable,
  * and always closes it.
  */
 export const withAdmin = async <T>(ctx: CommandContext, fn: (admin: Admin, lib: Library) => Promise<T>): Promise<T> => {
   await ensureReachable(ctx.url.url);
   const lib = await loadLibrary();
-  const admin = new lib.Admin({ redis: ctx.url.url });
+  const admin = new lib.Admin({ redis: ctx.url.url, commandTimeoutMs: CLI_COMMAND_TIMEOUT_MS });
   try {
     return await fn(admin, lib);
   } finally {
     await admin.close().catch(() => undefined);
   }
+};
+
+/**
+ * Fails with exit 4 ("stream X does not exist") unless the stream exists (or, with
+ * `orDeadLetters`, at least has dead letters left: they outlive a deleted stream).
+ */
+export const requireStream = async (admin: Admin, stream: string, options: { orDeadLetters?: boolean } = {}): Promise<void> => {
+  const stats = await admin.stats(stream);
+  if (stats.exists || (options.orDeadLetters === true && stats.deadLetters > 0)) return;
+  throw notFound(`stream ${sanitize(stream)} does not exist`);
+};
+
+/** Fails with exit 4 unless the stream exists and has the group. */
+export const requireGroup = async (admin: Admin, stream: string, group: string): Promise<void> => {
+  const stats = await admin.stats(stream);
+  if (!stats.exists) throw notFound(`stream ${sanitize(stream)} does not exist`);
+  if (!stats.groups.some((g) => g.name === group)) throw notFound(`group ${sanitize(group)} does not exist on stream ${sanitize(stream)}`);
 };

@@ -19,6 +19,8 @@ export interface DemoOptions {
   url?: string;
   /** Probed when `url` is absent; if nothing listens there, a private redis-server is started. */
   defaultUrl?: string;
+  /** Always start a private redis-server (never probe `defaultUrl`). */
+  privateRedis?: boolean;
   /** PATH to look for redis-server in (defaults to the process's). */
   path?: string;
   /** Sizes of the batches sent, one pause apart (default `[4, 3, 5]`). */
@@ -76,9 +78,12 @@ const demoRedis = async (o: DemoOptions, say: (text: string) => void): Promise<{
     return { url: o.url };
   }
   const fallback = o.defaultUrl ?? DEFAULT_REDIS_URL;
-  const { host, port } = hostPort(fallback);
-  if (await canConnect(host, port, 1000)) return { url: fallback };
-  say(`Nothing listens on ${maskUrl(fallback)}: starting a private redis-server for this demo…`);
+  if (o.privateRedis === true) say('Starting a private redis-server for this demo (--private)…');
+  else {
+    const { host, port } = hostPort(fallback);
+    if (await canConnect(host, port, 1000)) return { url: fallback };
+    say(`Nothing listens on ${maskUrl(fallback)}: starting a private redis-server for this demo…`);
+  }
   const local = await startLocalRedis(o.path === undefined ? {} : { path: o.path });
   say(`Started redis-server (pid ${local.pid}) on ${local.url}; it is stopped when the demo ends.`);
   return { url: local.url, local };

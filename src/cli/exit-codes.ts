@@ -8,6 +8,10 @@ export const ExitCode = {
   Usage: 2,
   /** Redis could not be reached (nothing listening, DNS failure, authentication refused). */
   CannotConnect: 3,
+  /** What the command names does not exist: a stream, a group, a consumer, a dead letter ID. */
+  NotFound: 4,
+  /** Stopped by Ctrl-C (SIGINT) before the end, after cleaning up (128 + SIGINT's number, as shells do). */
+  Interrupted: 130,
 } as const;
 
 /** One of the values of {@link ExitCode}. */
@@ -56,8 +60,15 @@ export const isConnectionError = (error: unknown): boolean =>
     return typeof message === 'string' && CONNECT_MESSAGES.test(message);
   });
 
+/** A {@link CliError} for something named that does not exist (exit 4). */
+export const notFound = (message: string): CliError => new CliError(message, ExitCode.NotFound);
+
+/** Whether Redis said that a stream or group does not exist (NOGROUP). */
+const isNoGroup = (error: unknown): boolean => (error as { redisCode?: unknown } | null)?.redisCode === 'NOGROUP';
+
 /** The exit code the CLI uses for an error thrown by a command. */
 export const exitCodeFor = (error: unknown): ExitCodeValue => {
   if (error instanceof CliError) return error.exitCode;
+  if (isNoGroup(error)) return ExitCode.NotFound;
   return isConnectionError(error) ? ExitCode.CannotConnect : ExitCode.Failure;
 };

@@ -1,3 +1,5 @@
+import { displayText } from '../dashboard/assets/text.js';
+
 /** A table cell: text, a number, or nothing (printed as `-`). */
 export type Cell = string | number | boolean | null | undefined;
 
@@ -9,21 +11,13 @@ export interface TableOptions {
   empty?: string;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /**
  * Makes untrusted text safe for a terminal: control characters (ANSI escapes, newlines,
- * carriage returns…) become visible `\uXXXX` / `\n` escapes, so message content cannot move
- * the cursor, recolour the screen or forge lines.
+ * carriage returns…) become visible `\xNN` / `\n` escapes and bidi controls `\uXXXX`, so a
+ * stream name or a message cannot move the cursor, recolour the screen, forge lines or reorder
+ * what is shown. The same function the dashboard page uses (dashboard/assets/text.js).
  */
-export const sanitize = (text: string): string =>
-  text.replace(CONTROL, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+export const sanitize = (text: string): string => displayText(text);
 
 /** Cuts `text` to `max` characters, ending with `…` when cut. */
 export const truncate = (text: string, max: number): string =>

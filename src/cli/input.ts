@@ -1,23 +1,56 @@
 import { readFile } from 'node:fs/promises';
 import { CliError, ExitCode } from './exit-codes.js';
 
+/** One message of the input, with where it came from. */
+export interface InputMessage {
+  /** Its 1-based line number in the NDJSON input (or its position among the arguments). */
+  line: number;
+  /** The parsed JSON value. */
+  value: unknown;
+}
+
+/** Why one line of the input cannot be sent. */
+export interface InputProblem {
+  /** Its 1-based line number. */
+  line: number;
+  /** Why, e.g. "not valid JSON (…)". */
+  reason: string;
+}
+
 /**
- * Parses NDJSON text: one JSON value per line, blank lines skipped.
- * @param source - how to name the input in errors (`stdin`, a file name).
- * @throws CliError naming the first invalid line's number (1-based), before anything is sent.
+ * Parses NDJSON text: one JSON value per line, blank lines skipped, lines before `fromLine`
+ * skipped (already sent by an earlier run). Every line is parsed; each invalid one is reported
+ * with its number, none is thrown, so the caller can report them all before sending anything.
  */
-export const parseNdjson = (text: string, source: string): unknown[] => {
-  const values: unknown[] = [];
+export const readNdjson = (text: string, fromLine = 1): { messages: InputMessage[]; problems: InputProblem[] } => {
+  const messages: InputMessage[] = [];
+  const problems: InputProblem[] = [];
   const lines = text.split(/\r?\n/);
-  for (const [index, line] of lines.entries()) {
+  for (let index = fromLine - 1; index < lines.length; index++) {
+    const line = lines[index] as string;
     if (line.trim() === '') continue;
     try {
-      values.push(JSON.parse(line));
+      messages.push({ line: index + 1, value: JSON.parse(line) as unknown });
     } catch (error) {
-      throw new CliError(`${source}: line ${index + 1} is not valid JSON (${(error as Error).message}); nothing was sent`, ExitCode.Failure);
+      problems.push({ line: index + 1, reason: `not valid JSON (${(error as Error).message})` });
     }
   }
-  return values;
+  return { messages, problems };
+};
+
+const SHOWN_PROBLEMS = 10;
+
+/**
+ * The error for invalid input lines (exit 1): each line's number and reason (the first ten),
+ * and that nothing was sent.
+ * @param source - how to name the input (`stdin`, a file name).
+ */
+export const invalidLines = (source: string, problems: InputProblem[]): CliError => {
+  const [first] = problems;
+  if (problems.length === 1 && first) return new CliError(`${source}: line ${first.line}: ${first.reason}; nothing was sent`, ExitCode.Failure);
+  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => `  line ${p.line}: ${p.reason}`);
+  const more = problems.length > SHOWN_PROBLEMS ? [`  … and ${problems.length - SHOWN_PROBLEMS} more`] : [];
+  return new CliError([`${source}: ${problems.length} invalid lines; nothing was sent:`, ...shown, ...more].join('\n'), ExitCode.Failure);
 };
 
 /**

@@ -19,11 +19,28 @@ export const nonNegativeInt = (value: string): number => {
   return n;
 };
 
-/** Commander parser: a TCP port (1–65535). */
+/** Commander parser maker: an integer from `min` to `max`. */
+export const intFrom = (min: number, max: number) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+  return n;
+};
+
+/** Commander parser: a TCP port to listen on (0–65535; 0 lets the system pick a free one). */
 export const port = (value: string): number => {
   const n = nonNegativeInt(value);
-  if (n < 1 || n > 65535) throw new InvalidArgumentError('expected a port between 1 and 65535.');
+  if (n > 65535) throw new InvalidArgumentError('expected a port between 0 and 65535 (0: any free port).');
   return n;
+};
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Commander parser: a duration in milliseconds, as `90000`, `500ms`, `90s`, `30m`, `2h` or `1d`. */
+export const duration = (value: string): number => {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? 'ms'] as number) : Number.NaN;
+  if (!Number.isSafeInteger(Math.round(ms)) || !match) throw new InvalidArgumentError('expected a duration such as 30m, 90s, 2h or milliseconds.');
+  return Math.round(ms);
 };
 
 /** Commander parser: an entry ID. */

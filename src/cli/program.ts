@@ -22,7 +22,9 @@ Exit codes:
   0  ok
   1  failure (Redis error, invalid input, a refused or failed operation)
   2  usage error (unknown option, missing argument, destructive action without --yes)
-  3  cannot connect to Redis`;
+  3  cannot connect to Redis
+  4  not found: the stream, group, consumer or dead letter named does not exist
+130  interrupted by Ctrl-C (after cleaning up)`;
 
 /** The package's version, read from package.json (two levels up from src/cli or dist/cli). */
 const packageVersion = (): string => {
@@ -41,7 +43,7 @@ export const buildProgram = (): Command => {
     .description('Reliable message queues on Redis Streams: demo, send, consume, inspect and repair.')
     .version(packageVersion(), '-V, --version')
     .option('--url <url>', 'Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--json', 'print one JSON document instead of tables')
+    .option('--json', 'print one JSON document instead of tables (default: tables)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()

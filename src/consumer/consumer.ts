@@ -15,7 +15,7 @@ import type { RawEntry } from '../commands/replies.js';
 import { parseXpending, xpendingArgs } from '../commands/xpending.js';
 import { parseXinfoGroups } from '../commands/xinfo.js';
 import { DelayedPromoter } from '../delayed.js';
-import { deleteIdleConsumer } from '../scripts/index.js';
+import { deleteConsumer } from '../scripts/consumers.js';
 import { AckBatcher } from './acks.js';
 import { Capacity } from './capacity.js';
 import { Dispatcher } from './dispatch.js';
@@ -390,7 +390,8 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     await this.#handBack(parts, [...new Set([...parts.lease.heldIds(), ...unstarted.map((m) => m.id)])]);
     // A consumer that holds nothing leaves the group, so dead names do not pile up in XINFO CONSUMERS.
     if (!this.#o.keepConsumerOnClose) {
-      await deleteIdleConsumer(parts.connection, this.#keys, this.group, this.name).catch((error: Error) => emitError(this, this.#o.logger, error));
+      await deleteConsumer(parts.connection, this.#keys, { group: this.group, consumer: this.name, force: false, minIdleMs: 0 })
+        .catch((error: Error) => emitError(this, this.#o.logger, error));
     }
     this.#closed = true;
     this.#o.registry.unregister(this.metrics);

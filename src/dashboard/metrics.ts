@@ -6,6 +6,7 @@ export const escapeLabel = (value: string): string => value.replace(/\\/g, '\\\\
 interface Gauge {
   name: string;
   help: string;
+  type?: 'gauge' | 'counter';
   samples: Array<{ labels: Record<string, string>; value: number }>;
 }
 
@@ -15,7 +16,18 @@ const formatLabels = (labels: Record<string, string>): string => {
 };
 
 const renderGauge = (g: Gauge): string =>
-  [`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, ...g.samples.map((s) => `${g.name}${formatLabels(s.labels)} ${s.value}`)].join('\n');
+  [`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type ?? 'gauge'}`, ...g.samples.map((s) => `${g.name}${formatLabels(s.labels)} ${s.value}`)].join('\n');
+
+/**
+ * The dashboard's own health in Prometheus text: streams that could not be read in this scrape
+ * (they are left out of the per-stream gauges; the others are served), and the total of such
+ * failures since the dashboard started.
+ */
+export const scrapeHealth = (failedNow: number, failuresTotal: number): string =>
+  `${[
+    renderGauge({ name: 'streamq_dashboard_streams_unreadable', help: 'Streams whose stats could not be read in this scrape (left out of the gauges).', samples: [{ labels: {}, value: failedNow }] }),
+    renderGauge({ name: 'streamq_dashboard_stream_errors_total', help: 'Per-stream read failures since the dashboard started.', type: 'counter', samples: [{ labels: {}, value: failuresTotal }] }),
+  ].join('\n')}\n`;
 
 /**
  * Per-stream gauges in Prometheus text format, from `Admin.stats` results: stream length,

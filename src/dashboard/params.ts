@@ -14,7 +14,17 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const ID = /^\d{1,20}(-\d{1,20})?$/;
 const BOUND = /^(\(?\d{1,20}(-\d{1,20})?|-|\+)$/;
 
-/** Validates a stream, group or consumer name from a route or query: 1–1024 characters, no control characters. */
+/**
+ * Validates a stream, group or consumer name a request reads: any non-empty text. Names come
+ * from Redis (the page lists what SCAN and XINFO return, control characters and 5,000-character
+ * names included): reading them must work.
+ */
+export const readName = (value: string, what: string): string => {
+  if (value.length === 0) throw new BadRequest(`invalid ${what} name: empty`);
+  return value;
+};
+
+/** Validates a stream name a request writes to (replay, purge): 1–1024 characters, no control characters. */
 export const validName = (value: string, what: string): string => {
   if (value.length === 0 || value.length > 1024 || CONTROL.test(value)) throw new BadRequest(`invalid ${what} name`);
   return value;

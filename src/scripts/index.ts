@@ -6,6 +6,7 @@ import type { Connection } from '../connection.js';
 import type { StreamKeys } from '../keys.js';
 import { LuaScript } from './script.js';
 import { toEntries } from '../commands/replies.js';
+import { splitDeadLetterFields } from '../admin-dead-letters.js';
 
 const scripts = {
   deadLetter: new LuaScript('dead-letter'),
@@ -19,7 +20,6 @@ const scripts = {
   cancelDelayed: new LuaScript('cancel-delayed'),
   ackDelete: new LuaScript('ack-delete'),
   claimOwn: new LuaScript('claim-own'),
-  deleteIdleConsumer: new LuaScript('delete-idle-consumer'),
   pauseGroup: new LuaScript('pause-group'),
   pauseState: new LuaScript('pause-state'),
 };
@@ -49,7 +49,7 @@ export async function replayDeadLetters(connection: Connection, keys: StreamKeys
   const ids = added.map(String);
   for (const deadId of wide.map(String)) {
     const [entry] = toEntries(await connection.send(keys.dead, ['XRANGE', keys.dead, deadId, deadId]));
-    const fields = JSON.parse((entry?.fields ?? [])[13] ?? '[]') as string[];
+    const { rest: fields } = splitDeadLetterFields(entry?.fields ?? []);
     ids.push(await connection.send<string>(keys.stream, ['XADD', keys.stream, '*', ...fields]));
     await connection.send(keys.dead, ['XDEL', keys.dead, deadId]);
   }
@@ -137,11 +137,6 @@ export async function claimOwn(connection: Connection, keys: StreamKeys, group: 
   };
 }
 
-/** Removes a consumer from its group if it holds no pending entries; `pending` is how many it still holds. */
-export async function deleteIdleConsumer(connection: Connection, keys: StreamKeys, group: string, consumer: string): Promise<{ deleted: boolean; pending: number }> {
-  const [deleted, pending] = await scripts.deleteIdleConsumer.run<[number, number]>(connection, [keys.stream], [group, consumer]);
-  return { deleted: Number(deleted) === 1, pending: Number(pending) };
-}
 
 /** Pauses a group for `forMs` (Redis's clock), or until resumed; resolves with the end (ms since the epoch, 0: until resumed). */
 export async function pauseGroup(connection: Connection, keys: StreamKeys, group: string, forMs: number | undefined): Promise<number> {

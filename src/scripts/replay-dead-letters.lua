@@ -10,20 +10,35 @@
     added  the new stream entry IDs, one per replayed dead letter (IDs not found are skipped)
     wide   dead-letter IDs left in place because their fields (kept as one JSON array in
            `dead.fields`) are too many for one Lua call: the caller replays those itself
+
+  The dead.* metadata pairs that precede the original fields are matched by name in the order
+  dead-letter.lua writes them (as Admin's parser does), so a dead letter lacking one still gives
+  back its original fields, all of them and nothing else.
 ]]
 local stream, dead = KEYS[1], KEYS[2]
-local META_FIELDS = 12 -- six dead.* pairs precede the original fields
+local META = { 'dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at' }
 local MAX_VALUES = 7000
+
+-- Index of the first original field (1-based) in a dead letter's flat fields.
+local function firstOriginal(fields)
+  local at = 1
+  for _, name in ipairs(META) do
+    if fields[at] == name and at + 1 <= #fields then at = at + 2 end
+  end
+  return at
+end
+
 local added, wide = {}, {}
 for _, deadId in ipairs(ARGV) do
   local entries = redis.call('XRANGE', dead, deadId, deadId)
   if #entries == 1 then
     local fields = entries[1][2]
+    local first = firstOriginal(fields)
     local original = {}
-    if fields[META_FIELDS + 1] == 'dead.fields' and #fields == META_FIELDS + 2 then
-      original = cjson.decode(fields[META_FIELDS + 2])
+    if fields[first] == 'dead.fields' and #fields == first + 1 then
+      original = cjson.decode(fields[first + 1])
     else
-      for i = META_FIELDS + 1, #fields do
+      for i = first, #fields do
         original[#original + 1] = fields[i]
       end
     end

@@ -87,9 +87,10 @@ describe('streamq send and stats', () => {
     const s = stream('cli-bad');
     const result = await runCli(['--url', redis.url, 'send', s], { input: '{"ok":1}\n{"ok":2}\n{oops\n' });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /stdin: line 3 is not valid JSON/);
-    const stats = parseJson<{ exists: boolean }>(await runCli(['--url', redis.url, '--json', 'stats', s]));
-    assert.equal(stats.exists, false);
+    assert.match(result.stderr, /stdin: line 3: not valid JSON/);
+    const stats = await runCli(['--url', redis.url, '--json', 'stats', s]);
+    assert.equal(stats.code, 4, 'the stream was never created');
+    assert.match(stats.stderr, new RegExp(`stream ${s} does not exist`));
   });
 
   it('consume --count prints messages and acks them; --exec acks on exit 0', async () => {

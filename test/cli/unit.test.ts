@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CliError, ExitCode, exitCodeFor, isConnectionError } from '../../src/cli/exit-codes.js';
 import { formatDuration, renderTable, sanitize, truncate } from '../../src/cli/format.js';
 import { HandledTracker } from '../../src/cli/handled-tracker.js';
-import { parseJsonArgs, parseNdjson } from '../../src/cli/input.js';
+import { invalidLines, parseJsonArgs, readNdjson } from '../../src/cli/input.js';
 import { collectHeader, nextId, positiveInt, rangeBound, startAt } from '../../src/cli/options.js';
 import { hostPort, maskUrl, redact, resolveUrl } from '../../src/cli/url.js';
 
@@ -40,7 +40,7 @@ describe('format', () => {
   });
 
   it('neutralises terminal control characters in data', () => {
-    assert.equal(sanitize('a\u001b[31mred\nline\r'), 'a\\u001b[31mred\\nline\\r');
+    assert.equal(sanitize('a\u001b[31mred\nline\r'), 'a\\x1b[31mred\\nline\\r');
     assert.ok(!renderTable(['v'], [['\u001b[2J']]).includes('\u001b'));
   });
 
@@ -55,17 +55,19 @@ describe('format', () => {
 });
 
 describe('input', () => {
-  it('parses NDJSON, skipping blank lines', () => {
-    assert.deepEqual(parseNdjson('{"a":1}\n\n  \n"x"\r\n3\n', 'f'), [{ a: 1 }, 'x', 3]);
+  it('parses NDJSON with line numbers, skipping blank lines and the lines before --from-line', () => {
+    assert.deepEqual(readNdjson('{"a":1}\n\n  \n"x"\r\n3\n'), { messages: [{ line: 1, value: { a: 1 } }, { line: 4, value: 'x' }, { line: 5, value: 3 }], problems: [] });
+    assert.deepEqual(readNdjson('1\n2\n3', 2).messages.map((m) => m.line), [2, 3]);
   });
 
-  it('names the first invalid line', () => {
-    assert.throws(() => parseNdjson('1\n2\n{nope}\n4', 'orders.ndjson'), (error: unknown) => {
-      assert.ok(error instanceof CliError);
-      assert.match(error.message, /^orders\.ndjson: line 3 is not valid JSON/);
-      assert.match(error.message, /nothing was sent/);
-      return true;
-    });
+  it('reports every invalid line with its number', () => {
+    const { problems } = readNdjson('1\n2\n{nope}\n4\n[');
+    assert.deepEqual(problems.map((p) => p.line), [3, 5]);
+    const one = invalidLines('orders.ndjson', problems.slice(0, 1));
+    assert.ok(one instanceof CliError);
+    assert.match(one.message, /^orders\.ndjson: line 3: not valid JSON \(.+\); nothing was sent$/);
+    const many = invalidLines('stdin', problems);
+    assert.match(many.message, /^stdin: 2 invalid lines; nothing was sent:\n {2}line 3: not valid JSON .*\n {2}line 5: not valid JSON/);
   });
 
   it('parses JSON arguments; an invalid one is a usage error naming its position', () => {

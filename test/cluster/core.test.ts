@@ -144,7 +144,7 @@ describe('retries, dead letters, delayed, dedup, deleteOnAck, trim', { timeout: 
     await waitFor(async () => (await pendingOf(admin, stream, 'g')) === 0, { deadlineMs: 10_000, description: 'pending 0' });
     const dead = await admin.deadLetters(stream);
     assert.equal(dead.length, 4);
-    assert.ok(dead.every((d) => /poison/.test(d.reason) && d.deliveries === 3 && d.group === 'g'));
+    assert.ok(dead.every((d) => /poison/.test(d.reason ?? '') && d.deliveries === 3 && d.group === 'g'));
     // Replay two (they fail again and come back as dead letters), purge the rest.
     const replayed = await admin.replayDeadLetters(stream, { ids: dead.slice(0, 2).map((d) => d.id) });
     assert.equal(replayed, 2);

@@ -14,7 +14,7 @@ import { Admin, Producer } from '../../src/index.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { dropStream, makeDeadLetters } from '../cli/helpers.js';
 import { waitFor } from '../support/poll.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { RedisServer, uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const MISSING = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install it (apt-get install -y chromium) to run the dashboard browser test`;
@@ -32,6 +32,8 @@ let foreign: Server;
 let foreignUrl: string;
 let browser: Browser;
 const stream = uniqueName('dash-e2e');
+/** A stream whose name holds a bidi override: shown escaped, never reordering the text. */
+const bidiStream = `${stream}-bidi\u202egpj.exe`;
 
 /** A page on another origin (another port) that tries to POST to the dashboard. */
 const startForeignSite = async (): Promise<void> => {
@@ -53,6 +55,7 @@ before(async () => {
   await producer.sendMany([{ order: 1 }, XSS, { html: XSS }]);
   await producer.close();
   await makeDeadLetters(redis.url, stream, 'poison', [{ bad: XSS }, { bad: 2 }]);
+  await admin.createGroup(bidiStream, 'g');
   dashboard = await startDashboard({ admin, port: 0, token: TOKEN });
   await startForeignSite();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
@@ -64,14 +67,21 @@ after(async () => {
   await dashboard?.close();
   await new Promise<void>((resolve) => (foreign ? foreign.close(() => resolve()) : resolve()));
   if (redis) await dropStream(redis.url, stream).catch(() => undefined);
+  await admin?.deleteStream(bidiStream).catch(() => undefined);
   await admin?.close();
   await redis?.close();
 });
 
-/** Opens the dashboard and selects the test stream. */
+/** Opens the dashboard, enters the token (reads need it too) and selects the test stream. */
 const openStream = async (page: Page): Promise<void> => {
   await page.goto(dashboard.url);
-  await page.locator('#streams tr', { hasText: stream }).click();
+  await page.locator('#mode', { hasText: 'enter the token to see the data' }).waitFor();
+  assert.equal(await page.locator('#streams tr', { hasText: stream }).count(), 0, 'no data without the token');
+  assert.ok(await page.locator('#dl-replay-selected').isDisabled(), 'replay is disabled without a token');
+  await page.locator('#token').fill(TOKEN);
+  await page.locator('#token-form button[type=submit]').click();
+  await page.locator('#mode', { hasText: 'token set' }).waitFor();
+  await page.locator('#streams tr', { hasText: stream }).first().click();
   await page.locator('#stream-title', { hasText: stream }).waitFor();
 };
 
@@ -108,7 +118,9 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     const workers = page.locator('#groups tr', { hasText: 'workers' });
     await workers.waitFor();
     assert.match((await workers.textContent()) ?? '', /workers\s*0\s*0\s*[1-9]/, 'group row shows consumers, pending and a lag');
-    await page.locator('#mode', { hasText: 'enter the token' }).waitFor();
+    const streamsText = (await page.locator('#streams').textContent()) ?? '';
+    assert.ok(streamsText.includes(`${stream}-bidi\\u202egpj.exe`), 'the bidi override is shown as an escape');
+    assert.ok(!streamsText.includes('\u202e'), 'no raw bidi control in the page');
 
     const entries = page.locator('#entries');
     await entries.locator('td', { hasText: XSS }).first().waitFor();
@@ -116,11 +128,6 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     await page.locator('#message-view', { hasText: XSS }).waitFor();
     await page.locator('#dead-letters td', { hasText: 'poison (test)' }).first().waitFor();
     assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from data');
-    assert.ok(await page.locator('#dl-replay-selected').isDisabled(), 'replay is disabled without a token');
-
-    await page.locator('#token').fill(TOKEN);
-    await page.locator('#token-form button[type=submit]').click();
-    await page.locator('#mode', { hasText: 'token set' }).waitFor();
     assert.equal(await page.evaluate(() => (globalThis as unknown as { location: { href: string } }).location.href.includes('token')), false, 'the token is not in the URL');
     await page.locator('#dead-letters tbody input[type=checkbox]').first().check();
     await page.locator('#dl-replay-selected').click();
@@ -177,5 +184,35 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     assert.deepEqual(outcome, ['preflighted: blocked (TypeError)']);
     assert.equal((await admin.stats(stream)).deadLetters, 1, 'no cross-origin request replayed anything');
     await page.close();
+  });
+});
+
+describe('dashboard in a browser while Redis is down', { skip: SKIP }, () => {
+  it('shows a red "Redis unreachable since" banner, marks the data stale, and recovers by itself', async () => {
+    const server = await RedisServer.start();
+    const ownAdmin = new Admin({ redis: server.url });
+    const own = uniqueName('dash-outage');
+    await ownAdmin.createGroup(own, 'g');
+    const ownDashboard = await startDashboard({ admin: ownAdmin, port: 0 });
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    try {
+      await page.goto(ownDashboard.url);
+      await page.locator('#streams tr', { hasText: own }).waitFor();
+      assert.ok(await page.locator('#outage').isHidden());
+      await server.kill();
+      const banner = page.locator('#outage', { hasText: /^Redis unreachable since \d\d:\d\d:\d\d: the data shown is stale/ });
+      await banner.waitFor();
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { body: { classList: { contains(c: string): boolean } } } }).document.body.classList.contains('stale')), true);
+      assert.equal(await page.locator('#streams tr', { hasText: own }).count(), 1, 'the last data stays, marked stale');
+      await server.restart();
+      await page.locator('#outage').waitFor({ state: 'hidden' });
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { body: { classList: { contains(c: string): boolean } } } }).document.body.classList.contains('stale')), false);
+    } finally {
+      await page.close();
+      await ownDashboard.close();
+      await ownAdmin.close();
+      await server.stop();
+    }
   });
 });

@@ -109,8 +109,8 @@ describe('dead letters', () => {
       assert.equal(dead.group, 'billing');
       assert.equal(dead.consumer, 'c1');
       assert.equal(dead.deliveries, 3);
-      assert.match(dead.reason, /failed 3 of maxDeliveries 3/);
-      assert.match(dead.reason, /card declined \(attempt 3\)/);
+      assert.match(dead.reason ?? '', /failed 3 of maxDeliveries 3/);
+      assert.match(dead.reason ?? '', /card declined \(attempt 3\)/);
       assert.deepEqual(dead.fields, { d: '{"order":42}', h: '{"tenant":"t1"}' });
       assert.ok(dead.failedAt instanceof Date && Math.abs(dead.failedAt.getTime() - Date.now()) < 60_000);
       assert.deepEqual(events, [{ id, reason: dead.reason }]);

@@ -22,8 +22,9 @@ export const benchAvailable = (root: string): boolean => {
 export const registerBench = (program: Command): void => {
   program
     .command('bench')
-    .description('run the benchmarks (npm run bench) of a streamq checkout')
-    .argument('[args...]', 'passed to the benchmark')
+    .description('run the benchmarks (npm run bench) of a streamq checkout; they start their own redis-server')
+    .argument('[args...]', 'passed to the benchmark; put them after -- (streamq bench -- --n 20000 --reps 1), as --json and --url are streamq\'s own')
+    .addHelpText('after', '\nA quick run: streamq bench -- --n 200 --reps 1 --only streamq --scenarios produce --modes bulk --warmup 0 --backlog 0\nEvery option: streamq bench -- --help')
     .allowUnknownOption()
     .action(async (args: string[], _flags: object, command: Command) => {
       const ctx = contextOf(command);

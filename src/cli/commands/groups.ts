@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { contextOf, withAdmin } from '../context.js';
-import { usageError } from '../exit-codes.js';
-import { renderTable } from '../format.js';
+import { contextOf, requireGroup, withAdmin } from '../context.js';
+import { notFound, usageError } from '../exit-codes.js';
+import { renderTable, sanitize } from '../format.js';
 import { startAt } from '../options.js';
 import { printJson } from '../output.js';
+import { registerConsumerCommands } from './consumers.js';
 
 /** Options of `groups create`. */
 interface CreateFlags {
@@ -16,9 +17,8 @@ interface DestructiveFlags {
   to?: string;
 }
 
-/** Registers `streamq groups list|create|delete|reset`. */
-export const registerGroups = (program: Command): void => {
-  const groups = program.command('groups').description('list, create, delete or reset consumer groups');
+/** Registers `groups list` and `groups create`. */
+const registerListCreate = (groups: Command): void => {
   groups
     .command('list')
     .description("list a stream's groups")
@@ -26,6 +26,7 @@ export const registerGroups = (program: Command): void => {
     .action(async (stream: string, _flags: object, command: Command) => {
       const ctx = contextOf(command);
       const stats = await withAdmin(ctx, (admin) => admin.stats(stream));
+      if (!stats.exists) throw notFound(`stream ${sanitize(stream)} does not exist`);
       if (ctx.json) return printJson(ctx.out, { stream, groups: stats.groups });
       ctx.out.line(
         renderTable(
@@ -40,13 +41,17 @@ export const registerGroups = (program: Command): void => {
     .description('create a group (and the stream if missing); an existing group is left as is')
     .argument('<stream>', 'the stream')
     .argument('<group>', 'the group')
-    .option('--start-at <id>', '0 (whole stream), $ (new messages only) or an entry ID', startAt, '$')
+    .option('--start-at <id>', "0 (whole stream, as consume and the library), $ (new messages only) or an entry ID", startAt, '0')
     .action(async (stream: string, group: string, flags: CreateFlags, command: Command) => {
       const ctx = contextOf(command);
       const created = await withAdmin(ctx, (admin) => admin.createGroup(stream, group, { startAt: flags.startAt }));
-      if (ctx.json) return printJson(ctx.out, { stream, group, created });
+      if (ctx.json) return printJson(ctx.out, { stream, group, created, startAt: flags.startAt });
       ctx.out.line(created ? `created group ${group} on ${stream} at ${flags.startAt}` : `group ${group} already exists on ${stream} (left as is)`);
     });
+};
+
+/** Registers `groups delete` and `groups reset`. */
+const registerDeleteReset = (groups: Command): void => {
   groups
     .command('delete')
     .description('delete a group with its pending entries list (needs --yes)')
@@ -56,9 +61,12 @@ export const registerGroups = (program: Command): void => {
     .action(async (stream: string, group: string, flags: DestructiveFlags, command: Command) => {
       const ctx = contextOf(command);
       if (!flags.yes) throw usageError(`refusing to delete group ${group} of ${stream} without --yes (its pending entries are lost)`);
-      const deleted = await withAdmin(ctx, (admin) => admin.deleteGroup(stream, group));
-      if (ctx.json) return printJson(ctx.out, { stream, group, deleted });
-      ctx.out.line(deleted ? `deleted group ${group} of ${stream}` : `no group ${group} on ${stream}: nothing deleted`);
+      await withAdmin(ctx, async (admin) => {
+        await requireGroup(admin, stream, group);
+        const deleted = await admin.deleteGroup(stream, group);
+        if (ctx.json) return printJson(ctx.out, { stream, group, deleted });
+        ctx.out.line(`deleted group ${group} of ${stream}`);
+      });
     });
   groups
     .command('reset')
@@ -71,8 +79,19 @@ export const registerGroups = (program: Command): void => {
       const ctx = contextOf(command);
       const to = flags.to ?? '$';
       if (!flags.yes) throw usageError(`refusing to reset group ${group} of ${stream} to ${to} without --yes`);
-      await withAdmin(ctx, (admin) => admin.resetGroup(stream, group, to));
+      await withAdmin(ctx, async (admin) => {
+        await requireGroup(admin, stream, group);
+        await admin.resetGroup(stream, group, to);
+      });
       if (ctx.json) return printJson(ctx.out, { stream, group, resetTo: to });
       ctx.out.line(`group ${group} of ${stream} now continues after ${to}`);
     });
+};
+
+/** Registers `streamq groups list|create|delete|reset|delete-consumer|prune`. */
+export const registerGroups = (program: Command): void => {
+  const groups = program.command('groups').description('list, create, delete or reset consumer groups; delete or prune their consumers');
+  registerListCreate(groups);
+  registerDeleteReset(groups);
+  registerConsumerCommands(groups);
 };

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Admin, ConsumerInfo, GroupStats, StreamStats } from '../../index.js';
 import { contextOf, withAdmin } from '../context.js';
-import { formatDuration, renderTable } from '../format.js';
+import { CliError, ExitCode, notFound } from '../exit-codes.js';
+import { formatDuration, renderTable, sanitize } from '../format.js';
 import { printJson, type Output } from '../output.js';
 
 /** A group with its consumers, as `stats` reports it. */
@@ -16,11 +17,42 @@ export interface StreamReport extends Omit<StreamStats, 'groups'> {
   groups: GroupReport[];
 }
 
+/** A stream that could not be read (a wrong-type auxiliary key, a timeout…): listed with the error. */
+export interface StreamFailure {
+  /** The stream's name, as Redis has it. */
+  stream: string;
+  /** What went wrong. */
+  error: { code: string; message: string };
+}
+
+/** One row of `stats`: a report, or the error that kept the stream from being read. */
+export type StreamRow = StreamReport | StreamFailure;
+
+const isFailure = (row: StreamRow): row is StreamFailure => 'error' in row;
+
+/** The report of one stream, or its error: one stream that cannot be read never hides the others. */
+const reportOrError = async (admin: Admin, stream: string): Promise<StreamRow> => {
+  try {
+    return await streamReport(admin, stream);
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'ERR_STREAMQ_CONNECTION' || code === 'ERR_STREAMQ_TIMEOUT') throw error; // Redis is away: not this stream's fault
+    return { stream, error: { code: typeof code === 'string' ? code : 'ERR_STREAMQ', message: typeof message === 'string' ? message : String(error) } };
+  }
+};
+
 /** Collects stats, groups and consumers of one stream. */
 export const streamReport = async (admin: Admin, stream: string): Promise<StreamReport> => {
   const stats = await admin.stats(stream);
   const groups = await Promise.all(stats.groups.map(async (g) => ({ ...g, consumerList: await admin.consumers(stream, g.name) })));
   return { ...stats, groups };
+};
+
+/** Prints the streams that could not be read, one line each with the error. */
+const printFailures = (out: Output, failures: StreamFailure[]): void => {
+  if (failures.length === 0) return;
+  out.line('');
+  for (const f of failures) out.line(`${sanitize(f.stream)}: cannot read: ${sanitize(f.error.message)} (${f.error.code})`);
 };
 
 /** Prints the three tables of a stats report: streams, groups, consumers. */
@@ -60,14 +92,20 @@ export const registerStats = (program: Command): void => {
     .argument('[stream]', 'one stream (default: every stream found with SCAN TYPE stream)')
     .action(async (stream: string | undefined, _flags: object, command: Command) => {
       const ctx = contextOf(command);
-      const reports = await withAdmin(ctx, async (admin) => {
-        const names = stream === undefined ? await admin.listStreams() : [stream];
-        const result: StreamReport[] = [];
-        for (const name of [...names].sort()) result.push(await streamReport(admin, name));
+      const rows = await withAdmin(ctx, async (admin) => {
+        if (stream !== undefined) return [await streamReport(admin, stream)];
+        const result: StreamRow[] = [];
+        for (const name of [...(await admin.listStreams())].sort()) result.push(await reportOrError(admin, name));
         return result;
       });
-      if (ctx.json) return printJson(ctx.out, stream === undefined ? { streams: reports } : reports[0]);
-      if (stream !== undefined && reports[0] && !reports[0].exists) ctx.out.error(`note: stream ${stream} does not exist`);
-      printReports(ctx.out, reports);
+      const first = rows[0];
+      if (stream !== undefined && first && !isFailure(first) && !first.exists) throw notFound(`stream ${sanitize(stream)} does not exist`);
+      const failures = rows.filter(isFailure);
+      if (ctx.json) printJson(ctx.out, stream === undefined ? { streams: rows } : first);
+      else {
+        printReports(ctx.out, rows.filter((row): row is StreamReport => !isFailure(row)));
+        printFailures(ctx.out, failures);
+      }
+      if (failures.length > 0) throw new CliError(`${failures.length} of ${rows.length} streams could not be read (listed above)`, ExitCode.Failure);
     });
 };

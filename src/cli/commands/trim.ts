@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contextOf, withAdmin } from '../context.js';
+import { contextOf, requireStream, withAdmin } from '../context.js';
 import { usageError } from '../exit-codes.js';
 import { entryId, nonNegativeInt } from '../options.js';
 import { printJson } from '../output.js';
@@ -26,13 +26,14 @@ export const registerTrim = (program: Command): void => {
       const ctx = contextOf(command);
       if ((flags.maxLen === undefined) === (flags.minId === undefined)) throw usageError('give exactly one of --max-len N or --min-id ID');
       if (flags.unsafe && !flags.yes) throw usageError('refusing to trim with --unsafe without --yes (unread or unacknowledged messages would be lost)');
-      const removed = await withAdmin(ctx, (admin) =>
-        admin.trim(stream, {
+      const removed = await withAdmin(ctx, async (admin) => {
+        await requireStream(admin, stream);
+        return admin.trim(stream, {
           ...(flags.maxLen !== undefined ? { maxLen: flags.maxLen } : {}),
           ...(flags.minId !== undefined ? { minId: flags.minId } : {}),
           safe: !flags.unsafe,
-        }),
-      );
+        });
+      });
       if (ctx.json) return printJson(ctx.out, { stream, removed, safe: !flags.unsafe });
       ctx.out.line(`removed ${removed} entr${removed === 1 ? 'y' : 'ies'} from ${stream}${flags.unsafe ? '' : ' (safe: only entries every group has read and acknowledged)'}`);
     });

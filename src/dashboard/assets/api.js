@@ -10,11 +10,13 @@ export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
 /** Forgets the token. */
 export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
 
-/** An API error with its HTTP status. */
+/** An API error with its HTTP status, its code (`REDIS_UNAVAILABLE`, `token_required`…) and, for an outage, since when. */
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, code, since) {
     super(message);
     this.status = status;
+    this.code = code;
+    this.since = since;
   }
 }
 
@@ -31,19 +33,23 @@ export function withQuery(path, params) {
 
 async function parse(response) {
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(body?.error?.message ?? `${response.status} ${response.statusText}`, response.status);
+  if (!response.ok) throw new ApiError(body?.error?.message ?? `${response.status} ${response.statusText}`, response.status, body?.error?.code, body?.error?.since);
   return body;
 }
 
-/** GETs JSON. */
+/** The Authorization header for the token of this tab, if any. */
+const auth = () => {
+  const token = getToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+};
+
+/** GETs JSON (with the token, if any: a dashboard started with a token requires it for reads too). */
 export async function getJson(path) {
-  return parse(await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' }));
+  return parse(await fetch(path, { headers: { Accept: 'application/json', ...auth() }, cache: 'no-store', credentials: 'same-origin' }));
 }
 
 /** POSTs JSON with the token (if any) as a bearer token. */
 export async function postJson(path, body) {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json', ...auth() };
   return parse(await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' }));
 }

@@ -1,5 +1,7 @@
 /* global document, Node */
-// DOM helpers. Every piece of data becomes a text node (textContent): never HTML.
+// DOM helpers. Every piece of data becomes a text node (textContent): never HTML, and passes
+// through displayText (control characters and bidi controls made visible, see text.js).
+import { displayBlock, displayText } from './text.js';
 
 /** Creates an element with properties (class, title, data-*, on<event>) and children (text or nodes). */
 export function el(tag, props = {}, ...children) {
@@ -9,11 +11,12 @@ export function el(tag, props = {}, ...children) {
     if (key === 'class') node.className = value;
     else if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
     else if (key === 'checked' || key === 'disabled' || key === 'value') node[key] = value;
+    else if (key === 'title' || key.startsWith('aria-')) node.setAttribute(key, displayText(String(value)));
     else node.setAttribute(key, String(value));
   }
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(displayText(String(child))));
   }
   return node;
 }
@@ -21,9 +24,14 @@ export function el(tag, props = {}, ...children) {
 /** The element with this id. */
 export const $ = (id) => document.getElementById(id);
 
-/** Sets an element's text (textContent: data is never parsed as HTML). */
+/** Sets an element's text (textContent: data is never parsed as HTML), control and bidi characters made visible. */
 export function setText(node, text) {
-  node.textContent = text === undefined || text === null ? '' : String(text);
+  node.textContent = text === undefined || text === null ? '' : displayText(String(text));
+}
+
+/** Sets a multi-line block's text (the message viewer): like setText, keeping line feeds. */
+export function setBlockText(node, text) {
+  node.textContent = text === undefined || text === null ? '' : displayBlock(String(text));
 }
 
 /**

@@ -6,7 +6,7 @@ import { $, el, fillTable, setText } from './dom.js';
 import { Panels } from './panels.js';
 
 const POLL_MS = 2000;
-const state = { readOnly: true, streams: [], stream: null, group: null, prev: null, prevAt: 0, ticks: 0, busy: false };
+const state = { readOnly: true, authRequired: false, streams: [], stream: null, group: null, prev: null, prevAt: 0, ticks: 0, busy: false, lastOkAt: null };
 const chart = new ThroughputChart($('chart'));
 
 const showError = (error) => setText($('status'), error ? `⚠ ${error.message}` : '');
@@ -15,11 +15,30 @@ const panels = new Panels(state, showError, () => refreshStream().catch(showErro
 /** Shows whether replay/purge are possible, and enables their buttons accordingly. */
 function updateMode() {
   const badge = $('mode');
-  const canWrite = !state.readOnly && Boolean(getToken());
+  const hasToken = Boolean(getToken());
+  const canWrite = !state.readOnly && hasToken;
   badge.className = `badge ${canWrite ? 'rw' : 'ro'}`;
-  setText(badge, state.readOnly ? 'read-only server' : canWrite ? 'token set: replay / purge enabled' : 'enter the token to replay / purge');
+  let text = state.readOnly ? 'read-only server' : canWrite ? 'token set: replay / purge enabled' : 'enter the token to replay / purge';
+  if (state.authRequired && !hasToken) text = 'enter the token to see the data';
+  setText(badge, text);
   for (const button of document.querySelectorAll('button.write')) button.disabled = !canWrite;
-  $('token-form').hidden = state.readOnly;
+  $('token-form').hidden = state.readOnly && !state.authRequired;
+}
+
+const two = (n) => String(n).padStart(2, '0');
+const clock = (date) => `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+
+/**
+ * Shows (with the time the outage started) or hides the red "Redis unreachable" banner, and marks
+ * the data on the page as stale while it is shown.
+ */
+function showOutage(since) {
+  const banner = $('outage');
+  document.body.classList.toggle('stale', since !== null);
+  banner.hidden = since === null;
+  if (since === null) return;
+  const updated = state.lastOkAt ? ` (last updated ${clock(state.lastOkAt)})` : '';
+  setText(banner, `Redis unreachable since ${clock(new Date(since))}: the data shown is stale${updated}. Retrying every ${POLL_MS / 1000} s…`);
 }
 
 /** Loads and draws the list of streams. */
@@ -27,7 +46,8 @@ async function refreshStreams() {
   const { streams } = await getJson('/api/streams');
   state.streams = streams;
   const selected = streams.findIndex((s) => s.stream === state.stream);
-  fillTable($('streams'), ['stream', 'length', 'groups', 'dead'], streams.map((s) => [s.stream, s.length, s.groups.length, s.deadLetters]), {
+  const row = (s) => (s.error ? [s.stream, { value: `⚠ ${s.error.code}`, title: s.error.message, class: 'error' }, '', ''] : [s.stream, s.length, s.groups.length, s.deadLetters]);
+  fillTable($('streams'), ['stream', 'length', 'groups', 'dead'], streams.map(row), {
     empty: 'no streams',
     selected: selected === -1 ? undefined : selected,
     onRow: (i) => selectStream(streams[i].stream).catch(showError),
@@ -108,9 +128,12 @@ async function tick() {
   try {
     if (state.streams.length <= 50 || state.ticks % 5 === 0) await refreshStreams();
     await refreshStream();
+    state.lastOkAt = new Date();
+    showOutage(null);
     showError(null);
   } catch (error) {
-    showError(error);
+    if (error.code === 'REDIS_UNAVAILABLE') showOutage(error.since ?? new Date().toISOString());
+    else showError(error);
   } finally {
     state.ticks += 1;
     state.busy = false;
@@ -124,6 +147,7 @@ function bindToken() {
     if (input.value.trim() !== '') setToken(input.value.trim());
     input.value = '';
     updateMode();
+    tick();
   });
   $('forget-token').addEventListener('click', () => {
     clearToken();
@@ -137,6 +161,7 @@ async function main() {
   panels.bind();
   const info = await getJson('/api/info');
   state.readOnly = info.readOnly;
+  state.authRequired = info.authRequired === true;
   updateMode();
   await tick();
   setInterval(tick, POLL_MS);

@@ -1,7 +1,7 @@
 /* global setTimeout */
 // The panels of a selected stream: consumers, pending entries, messages, dead letters.
 import { getJson, postJson, streamPath, withQuery } from './api.js';
-import { $, duration, el, fillTable, preview, setText } from './dom.js';
+import { $, duration, el, fillTable, preview, setBlockText, setText } from './dom.js';
 
 const PAGE = 25;
 
@@ -29,7 +29,7 @@ const decoded = (fields) => {
 export function view(value) {
   const viewer = $('message-view');
   viewer.hidden = false;
-  setText(viewer, JSON.stringify(value, null, 2));
+  setBlockText(viewer, JSON.stringify(value, null, 2));
 }
 
 /** Panels bound to the page state. */
@@ -109,7 +109,8 @@ export class Panels {
         onclick: (event) => event.stopPropagation(),
         onchange: (event) => (event.target.checked ? this.selected.add(d.id) : this.selected.delete(d.id)),
       });
-    const rows = deadLetters.map((d) => [box(d), d.id, d.originalId, d.group, { value: d.reason, title: d.reason }, d.deliveries, d.consumer, d.failedAt, { value: preview(d.fields, 80), class: 'data' }]);
+    const known = (value) => (value === null || value === undefined ? { value: 'unknown', class: 'empty', title: 'missing or malformed in the dead letter' } : value);
+    const rows = deadLetters.map((d) => [box(d), d.id, known(d.originalId), known(d.group), d.reason === null ? known(null) : { value: d.reason, title: d.reason }, known(d.deliveries), known(d.consumer), known(d.failedAt), { value: preview(d.fields, 80), class: 'data' }]);
     fillTable($('dead-letters'), ['', 'id', 'original id', 'group', 'reason', 'deliveries', 'consumer', 'failed at', 'fields'], rows, {
       empty: 'no dead letters',
       onRow: (i) => view({ ...deadLetters[i], decoded: decoded(deadLetters[i].fields) }),
