@@ -4,19 +4,19 @@
  */
 import type { Connection } from '../connection.js';
 import type { StreamKeys } from '../keys.js';
+import type { Metrics } from '../metrics.js';
+import type { ResolvedConsumerOptions } from '../consumer/options.js';
 import { Admission } from './admission.js';
 import type { AdmissionGate } from './gate.js';
 import { PauseGate } from './pause-gate.js';
 
 /** What gates are built from. */
 export interface GateContext {
+  /** The consumer's options (group, name, visibility timeout, `pausePollMs` and each gate's own options). */
+  options: ResolvedConsumerOptions<unknown>;
   connection: Connection;
   keys: StreamKeys;
-  group: string;
-  consumer: string;
-  visibilityTimeoutMs: number;
-  /** How often the pause gate reads the group's pause. */
-  pausePollMs: number;
+  metrics: Metrics;
   onError(error: Error): void;
 }
 
@@ -28,8 +28,9 @@ export interface Gates {
 
 /** Builds the gates of one consumer. */
 export function buildGates(context: GateContext): Gates {
+  const { options } = context;
   const pause = new PauseGate({
-    connection: context.connection, keys: context.keys, group: context.group, pollMs: context.pausePollMs, onError: context.onError,
+    connection: context.connection, keys: context.keys, group: options.group, pollMs: options.pausePollMs, onError: context.onError,
   });
   const gates: AdmissionGate[] = [pause];
   return { admission: new Admission(gates), pause };

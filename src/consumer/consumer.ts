@@ -182,10 +182,7 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
         parts.dispatcher.accept(batch.entries, reserved, batch.deliveries ?? await this.#deliveryCounts(connection, batch.entries));
       },
     });
-    parts.gates = buildGates({
-      connection, keys: this.#keys, group: o.group, consumer: o.name, visibilityTimeoutMs: o.visibilityTimeoutMs,
-      pausePollMs: o.pausePollMs, onError,
-    });
+    parts.gates = buildGates({ options: o as ResolvedConsumerOptions<unknown>, connection, keys: this.#keys, metrics, onError });
     parts.settler = new Settler({
       options: o as ResolvedConsumerOptions<unknown>, connection, keys: this.#keys, acks, lease, capacity: this.#capacity,
       reclaimer: parts.reclaimer, metrics, onError,
