@@ -68,7 +68,8 @@ export function parseJson<T>(result: CliResult): T {
 export async function makeDeadLetters(url: string, stream: string, group: string, payloads: unknown[]): Promise<void> {
   const producer = new Producer<unknown>({ stream, redis: url });
   const admin = new Admin({ redis: url });
-  const consumer = new Consumer<unknown>({ stream, group, redis: url, startAt: '$', handler: (msg) => msg.term('poison (test)') });
+  // Kept in the group after close, so the group has a consumer to show.
+  const consumer = new Consumer<unknown>({ stream, group, redis: url, startAt: '$', keepConsumerOnClose: true, handler: (msg) => msg.term('poison (test)') });
   try {
     await consumer.start();
     await producer.sendMany(payloads);
