@@ -19,17 +19,22 @@ export class AckBatcher {
   readonly #keys: StreamKeys;
   readonly #group: string;
   readonly #deleteOnAck: boolean;
-  readonly #onAcked: (count: number) => void;
+  /** Called per confirmed batch: `count` acknowledged by Redis, `slots` of them held a consumer slot until now. */
+  readonly #onAcked: (count: number, slots: number) => void;
   readonly #onError: (error: Error) => void;
   #queue: string[] = [];
-  /** Every ID queued or in flight, so a re-read of the PEL does not hand it out again. */
-  readonly #unconfirmed = new Set<string>();
+  /**
+   * Every ID queued or in flight → whether it holds a consumer slot. A handled message keeps its
+   * slot until Redis confirms its ack: while acks cannot land (a cut connection), the consumer
+   * reads no more than it may hold, and a re-read of the PEL does not hand these out again.
+   */
+  readonly #unconfirmed = new Map<string, boolean>();
   #scheduled = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
   #retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(connection: Connection, keys: StreamKeys, group: string, deleteOnAck: boolean, onAcked: (count: number) => void, onError: (error: Error) => void) {
+  constructor(connection: Connection, keys: StreamKeys, group: string, deleteOnAck: boolean, onAcked: (count: number, slots: number) => void, onError: (error: Error) => void) {
     this.#connection = connection;
     this.#keys = keys;
     this.#group = group;
@@ -48,9 +53,13 @@ export class AckBatcher {
     return this.#queue.length + this.#inFlight;
   }
 
-  /** Queues an ID; it is sent at the end of this event-loop turn (or at once when the batch is full). */
-  add(id: string): void {
-    this.#unconfirmed.add(id);
+  /**
+   * Queues an ID; it is sent at the end of this event-loop turn (or at once when the batch is
+   * full). `holdsSlot`: the message holds a consumer slot, freed when Redis confirms the ack.
+   */
+  add(id: string, holdsSlot = false): void {
+    if (this.#unconfirmed.get(id) === true) holdsSlot = true;
+    this.#unconfirmed.set(id, holdsSlot);
     this.#queue.push(id);
     if (this.#queue.length >= MAX_BATCH) this.#flush();
     else if (!this.#scheduled) {
@@ -66,8 +75,12 @@ export class AckBatcher {
       this.#inFlight += batch.length;
       this.#send(batch).then(
         (count) => {
-          for (const id of batch) this.#unconfirmed.delete(id);
-          this.#onAcked(count);
+          let slots = 0;
+          for (const id of batch) {
+            if (this.#unconfirmed.get(id) === true) slots++;
+            this.#unconfirmed.delete(id);
+          }
+          this.#onAcked(count, slots);
         },
         (error: Error) => {
           this.#onError(error);

@@ -147,7 +147,11 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     const o = this.#o;
     const metrics = this.metrics;
     const stopping = (): boolean => this.#stopping;
-    const acks = new AckBatcher(connection, this.#keys, o.group, o.deleteOnAck, (n) => { metrics.counters.acked += n; this.#checkIdle(); }, onError);
+    const acks = new AckBatcher(connection, this.#keys, o.group, o.deleteOnAck, (n, slots) => {
+      metrics.counters.acked += n;
+      this.#capacity.release(slots);
+      this.#checkIdle();
+    }, onError);
     const parts = { connection, acks, blockingClientId: undefined } as unknown as Parts<T>;
     parts.lease = new LeaseKeeper({
       connection, keys: this.#keys, group: o.group, consumer: o.name, visibilityMs: o.visibilityTimeoutMs,

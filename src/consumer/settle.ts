@@ -60,13 +60,14 @@ export class Settler {
   settle(message: Message<unknown>, settlement: Settlement, holdsSlot = true): void {
     if (this.#closed) return;
     const p = this.#p;
-    if (holdsSlot) {
-      p.lease.release(message.id);
-      p.capacity.release();
-    }
+    if (holdsSlot) p.lease.release(message.id);
     if (settlement.kind === 'ack') {
-      p.acks.add(message.id);
-    } else if (settlement.kind === 'term') {
+      // The slot is freed when Redis confirms the ack (acks.ts).
+      p.acks.add(message.id, holdsSlot);
+      return;
+    }
+    if (holdsSlot) p.capacity.release();
+    if (settlement.kind === 'term') {
       this.deadLetter(message.id, message.deliveries, settlement.reason);
     } else if (!holdsSlot || settlement.kind === 'defer') {
       return;

@@ -95,4 +95,33 @@ describe('flow control', () => {
       await bag.closeAll();
     }
   });
+
+  it('a handled message keeps its slot until Redis confirms its ack: acks that cannot land stop the reading', async () => {
+    const bag = new Bag();
+    try {
+      const stream = uniqueName('flow-acks');
+      const user = uniqueName('noack');
+      // A user that may do everything but XACK: every ack fails, reads work.
+      await raw.sendCommand(['ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-xack']);
+      bag.defer(() => raw.sendCommand(['ACL', 'DELUSER', user]));
+      const producer = bag.add(new Producer({ stream, redis: redis.url }));
+      await producer.sendMany(Array.from({ length: 20 }, (_, i) => i));
+      let handled = 0;
+      const consumer = new Consumer({
+        ...fast(redis.url.replace('redis://', `redis://${user}:pw@`)), stream, group: 'g', name: 'c', concurrency: 2, prefetch: 0,
+        visibilityTimeoutMs: 60_000, handler: () => { handled++; },
+      });
+      consumer.on('error', () => undefined);
+      bag.add(consumer, (c) => c.close({ timeoutMs: 200 }));
+      await consumer.start();
+      await waitFor(() => handled >= 2, { deadlineMs: 5000, description: 'the first handlers' });
+      // Reads that could go on would take the other 18 within milliseconds (BLOCK is 100 ms here).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.ok(handled <= 2, `${handled} handled while none of their acks could land (limit 2)`);
+      assert.ok(await pendingCount(raw, stream, 'g', 'c') <= 2 + 1, 'the consumer holds no more than its limit in the PEL');
+      assert.equal(consumer.metricsSnapshot().inFlight, 2);
+    } finally {
+      await bag.closeAll();
+    }
+  });
 });
