@@ -8,7 +8,7 @@ import { fieldsToObject } from './codec.js';
 import type { Connection } from './connection.js';
 
 /** The metadata fields dead-letter.lua writes, in the order it writes them, before the original fields. */
-export const DEAD_LETTER_META = ['dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at'] as const;
+export const DEAD_LETTER_META = ['dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at', 'dead.priority'] as const;
 
 const ENTRY_ID = /^\d+-\d+$/;
 
@@ -67,6 +67,7 @@ export function parseDeadLetter(id: string, flat: readonly string[]): DeadLetter
     deliveries: integerOrNull(meta['dead.deliveries']),
     consumer: meta['dead.consumer'] ?? null,
     failedAt: dateOrNull(meta['dead.at']),
+    priority: meta['dead.priority'] ?? null,
     fields: fieldsToObject(rest),
   };
 }

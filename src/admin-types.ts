@@ -93,6 +93,8 @@ export interface DeadLetter {
   consumer: string | null;
   /** When it was dead-lettered, or `null` when unknown. */
   failedAt: Date | null;
+  /** The priority level it came from (`null`: the stream itself). A replay returns it there. */
+  priority: string | null;
   /** The original entry's fields, verbatim. */
   fields: Record<string, string>;
 }

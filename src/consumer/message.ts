@@ -30,6 +30,8 @@ export class Message<T = unknown> {
   readonly stream: string;
   /** The consumer group it was delivered to. */
   readonly group: string;
+  /** Its priority level (`'default'` for the stream itself, and when the consumer has no `priorities`). */
+  readonly priority: string;
   /** The decoded payload; for a foreign entry (or in raw mode), its fields as an object. */
   readonly data: T;
   /** The headers sent with it (empty when none). */
@@ -46,10 +48,11 @@ export class Message<T = unknown> {
   #settled = false;
 
   /** @internal Created by the consumer. */
-  constructor(init: { id: string; stream: string; group: string; data: T; headers: Headers; deliveries: number; foreign: boolean; flat: readonly string[]; owner: MessageOwner }) {
+  constructor(init: { id: string; stream: string; group: string; priority: string; data: T; headers: Headers; deliveries: number; foreign: boolean; flat: readonly string[]; owner: MessageOwner }) {
     this.id = init.id;
     this.stream = init.stream;
     this.group = init.group;
+    this.priority = init.priority;
     this.data = init.data;
     this.headers = init.headers;
     this.deliveries = init.deliveries;

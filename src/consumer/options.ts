@@ -10,6 +10,7 @@ import { silentLogger } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { defaultRegistry } from '../metrics.js';
 import type { Message } from './message.js';
+import type { PriorityMode } from '../priorities.js';
 import {
   expectFunction, expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods,
   optionKeys, REGISTRY_METHODS,
@@ -73,6 +74,20 @@ export interface ConsumerBaseOptions<T> {
   deadLetterMaxLen?: number;
   /** How often this consumer reads whether its group is paused (`Admin.pause`): a pause takes effect within this time plus a round trip. @default 250 */
   pausePollMs?: number;
+  /**
+   * Priority levels of the stream, highest first; `'default'` is the stream itself (where other
+   * clients' entries arrive), every other level its own stream key in the stream's cluster slot.
+   * Give producers the same list. @default undefined (one level: the stream)
+   */
+  priorities?: string[];
+  /**
+   * How levels share the consumer: `'weighted'` (each read round starts at a level chosen with
+   * probability weight / total, so a low level is never starved) or `'strict'` (a lower level
+   * only when every higher one is empty). @default 'weighted'
+   */
+  priorityMode?: PriorityMode;
+  /** Weights of the levels in weighted mode, in the order of `priorities`. @default halving from the top (4/2/1 for three levels) */
+  priorityWeights?: number[];
   /** Keep this consumer's name in the group after `close()` (by default it leaves the group when it holds no pending entries). @default false */
   keepConsumerOnClose?: boolean;
   /** Where logs go. @default silentLogger */
@@ -108,7 +123,7 @@ export const CONSUMER_OPTION_KEYS = optionKeys<ConsumerOptions<unknown>>({
   stream: true, group: true, name: true, redis: true, handler: true, batchHandler: true, batchSize: true, batchWaitMs: true,
   concurrency: true, prefetch: true, visibilityTimeoutMs: true, maxDeliveries: true, startAt: true, backoff: true, raw: true,
   deleteOnAck: true, reclaimIntervalMs: true, blockMs: true, delayedPollMs: true, connectTimeoutMs: true, deadLetterMaxLen: true,
-  keepConsumerOnClose: true, pausePollMs: true,
+  keepConsumerOnClose: true, pausePollMs: true, priorities: true, priorityMode: true, priorityWeights: true,
   logger: true, registry: true,
 });
 
@@ -137,8 +152,18 @@ export interface ResolvedConsumerOptions<T> {
   deadLetterMaxLen: number;
   keepConsumerOnClose: boolean;
   pausePollMs: number;
+  priorities: string[] | undefined;
+  priorityMode: PriorityMode;
+  priorityWeights: number[] | undefined;
   logger: Logger;
   registry: MetricsRegistry;
+}
+
+/** Checks `priorityMode`. */
+function expectPriorityMode(value: unknown): PriorityMode {
+  if (value === undefined) return 'weighted';
+  if (value === 'strict' || value === 'weighted') return value;
+  throw new InvalidOptionError(`Expected \`priorityMode\` to be 'strict' or 'weighted', got ${JSON.stringify(value)}`);
 }
 
 /** A default consumer name: unique per process and instance. */
@@ -179,6 +204,9 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
     deadLetterMaxLen: optionalInteger('deadLetterMaxLen', o.deadLetterMaxLen, 100_000, 0),
     keepConsumerOnClose: optionalBoolean('keepConsumerOnClose', o.keepConsumerOnClose, false),
     pausePollMs: optionalInteger('pausePollMs', o.pausePollMs, 250, 10, 10_000),
+    priorities: o.priorities,
+    priorityMode: expectPriorityMode(o.priorityMode),
+    priorityWeights: o.priorityWeights,
     logger: optionalMethods('logger', o.logger, silentLogger, LOGGER_METHODS),
     registry: optionalMethods('registry', o.registry, defaultRegistry, REGISTRY_METHODS),
   };

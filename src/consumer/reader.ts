@@ -1,14 +1,19 @@
 /**
- * The read loop: XREADGROUP on its own (blocking) connection. It first re-reads this consumer's
- * own pending entries (ID `0`, following the last ID returned), then reads new ones (`>`) with
- * COUNT = free slots. After any read error it re-reads its own pending entries past the last one
- * it received, because a read whose reply was lost still delivered entries to this consumer's PEL
- * (re-reading from `0` would count another delivery of every entry being handled). A client-side
- * watchdog replaces the blocking connection if a read outlives BLOCK by far (a dead socket must
- * never hang a consumer).
+ * The read loop: XREADGROUP on its own (blocking) connection, over every lane (priority level) of
+ * the consumer. Each lane first re-reads this consumer's own pending entries (ID `0`, following
+ * the last ID returned), then reads new ones (`>`) with COUNT = free slots. With several levels a
+ * round reads them one after the other, without blocking, in the order the priority mode gives
+ * (by rank when strict, a weighted random order otherwise), moving to the next level only for the
+ * room the previous ones left; when every level is empty it blocks on all of them at once.
+ *
+ * After any read error each lane re-reads its own pending entries past the last one it received,
+ * because a read whose reply was lost still delivered entries to this consumer's PEL (re-reading
+ * from `0` would count another delivery of every entry being handled). A client-side watchdog
+ * replaces the blocking connection if a read outlives BLOCK by far (a dead socket must never
+ * hang a consumer).
  */
 import type { Connection } from '../connection.js';
-import { parseXreadgroup, xreadgroupArgs } from '../commands/xreadgroup.js';
+import { parseXreadgroupMany, xreadgroupManyArgs } from '../commands/xreadgroup.js';
 import type { RawEntry } from '../commands/replies.js';
 import { ConnectionError } from '../errors.js';
 import type { Capacity } from './capacity.js';
@@ -20,31 +25,43 @@ const errorDelay = (failures: number): number => Math.min(2_000, 50 * 2 ** Math.
 
 /** What the reader needs from its consumer. */
 export interface ReaderHost {
-  readonly stream: string;
+  /** The stream key of each lane, highest priority first. */
+  readonly streams: readonly string[];
   readonly group: string;
   readonly consumer: string;
   readonly blockMs: number;
   readonly capacity: Capacity;
+  /** The lanes to read this round, in order (indexes into `streams`). */
+  readOrder(): number[];
   /** A fresh blocking connection (the old one is dropped after a hang). */
   openBlocking(): Promise<Connection>;
-  /** Handles entries read; `reserved` slots were taken for them (release what is unused). */
-  /** Own pending entries (history) are accepted before the next read, so they come before new ones. */
-  deliver(entries: RawEntry[], reserved: number, fromHistory: boolean): Promise<void> | void;
-  /** Makes sure the group exists (after NOGROUP); resolves once it does. */
+  /**
+   * Handles entries read from lane `lane`; `reserved` slots were taken for them (release what is
+   * unused). Own pending entries (history) are accepted before the next read, so they come
+   * before new ones.
+   */
+  deliver(lane: number, entries: RawEntry[], reserved: number, fromHistory: boolean): Promise<void> | void;
+  /** Makes sure the group exists on every lane (after NOGROUP); resolves once it does. */
   recreateGroup(error: Error): Promise<void>;
   onError(error: Error): void;
-  /** Called after each read that returned nothing. */
+  /** Called after each round that found nothing new. */
   onEmptyRead(): void;
   stopping(): boolean;
+}
+
+/** Read position of one lane. */
+interface LaneCursor {
+  /** `0` or an ID while re-reading own pending entries; `>` once reading new ones. */
+  cursor: string;
+  /** ID of the last entry any read returned on this lane (reads return ascending IDs), or `0` before any. */
+  lastReadId: string;
 }
 
 /** Runs the XREADGROUP loop until the host is stopping. */
 export class Reader {
   readonly #host: ReaderHost;
+  readonly #lanes: LaneCursor[];
   #blocking: Connection | undefined;
-  #cursor = '0';
-  /** ID of the last entry any read returned (reads return ascending IDs), or `0` before any. */
-  #lastReadId = '0';
   #failures = 0;
   #needsConnection = false;
   #loop: Promise<void> | undefined;
@@ -52,6 +69,7 @@ export class Reader {
 
   constructor(host: ReaderHost) {
     this.#host = host;
+    this.#lanes = host.streams.map(() => ({ cursor: '0', lastReadId: '0' }));
   }
 
   /** The blocking connection in use (to unblock it at close). */
@@ -77,22 +95,13 @@ export class Reader {
       // Wait for a useful amount of room: reading 1 entry per round trip wastes Redis's time.
       await host.capacity.waitForFree(Math.max(1, Math.ceil(host.capacity.limit / 4)), host.stopping);
       if (host.stopping()) break;
-      // COUNT = free room, not reserved: a blocked read must not starve the reclaim sweep of slots.
-      const history = this.#cursor !== '>';
       try {
         if (this.#needsConnection) await this.#replaceBlocking();
-        const entries = await this.#read(Math.max(1, host.capacity.free), history);
-        const reserved = entries.length;
-        host.capacity.take(reserved);
+        const history = this.#lanes.findIndex((lane) => lane.cursor !== '>');
+        if (history !== -1) await this.#readHistory(history);
+        else if (this.#lanes.length === 1) await this.#readNewSingle();
+        else await this.#readNewRound();
         this.#failures = 0;
-        // Delivered before the cursor moves: if accepting history entries fails, they are read again.
-        await host.deliver(entries, reserved, history);
-        if (entries.length > 0) this.#lastReadId = (entries[entries.length - 1] as RawEntry).id;
-        if (history) {
-          // History mode: continue after the last own pending entry; none left → switch to new ones.
-          this.#cursor = entries.length === 0 ? '>' : (entries[entries.length - 1] as RawEntry).id;
-        }
-        if (!history && entries.length === 0) host.onEmptyRead();
       } catch (error) {
         if (host.stopping()) break;
         await this.#recover(error as Error);
@@ -100,16 +109,72 @@ export class Reader {
     }
   }
 
-  async #read(count: number, history: boolean): Promise<RawEntry[]> {
+  /** Re-reads own pending entries of one lane, after the last one returned; none left → new ones. */
+  async #readHistory(index: number): Promise<void> {
+    const lane = this.#lanes[index] as LaneCursor;
+    const got = (await this.#read([index], [lane.cursor], Math.max(1, this.#host.capacity.free), undefined)).get(index) ?? [];
+    await this.#take(index, got, true);
+    lane.cursor = got.length === 0 ? '>' : (got[got.length - 1] as RawEntry).id;
+  }
+
+  /** One lane: a single blocking read, as the seed example does. */
+  async #readNewSingle(): Promise<void> {
+    // COUNT = free room, not reserved: a blocked read must not starve the reclaim sweep of slots.
+    const entries = (await this.#read([0], ['>'], Math.max(1, this.#host.capacity.free), this.#host.blockMs)).get(0) ?? [];
+    await this.#take(0, entries, false);
+    if (entries.length === 0) this.#host.onEmptyRead();
+  }
+
+  /** Several lanes: non-blocking reads in the round's order for the room left, then a blocking read on all when all were empty. */
+  async #readNewRound(): Promise<void> {
     const host = this.#host;
-    const args = xreadgroupArgs(host.stream, host.group, host.consumer, this.#cursor, count, history ? undefined : host.blockMs);
+    const budget = Math.max(1, host.capacity.free);
+    let got = 0;
+    for (const index of host.readOrder()) {
+      if (got >= budget) break;
+      const entries = (await this.#read([index], ['>'], budget - got, undefined)).get(index) ?? [];
+      await this.#take(index, entries, false);
+      got += entries.length;
+    }
+    if (got > 0) return;
+    const all = this.#lanes.map((_lane, i) => i);
+    const perLane = Math.max(1, Math.floor(budget / all.length));
+    const read = await this.#read(all, all.map(() => '>'), perLane, host.blockMs);
+    for (const index of all) {
+      const entries = read.get(index) ?? [];
+      await this.#take(index, entries, false);
+      got += entries.length;
+    }
+    if (got === 0) host.onEmptyRead();
+  }
+
+  /** Takes slots for entries read from lane `index` and delivers them. */
+  async #take(index: number, entries: RawEntry[], fromHistory: boolean): Promise<void> {
+    this.#host.capacity.take(entries.length);
+    // Delivered before the position moves: if accepting history entries fails, they are read again.
+    await this.#host.deliver(index, entries, entries.length, fromHistory);
+    if (entries.length > 0) (this.#lanes[index] as LaneCursor).lastReadId = (entries[entries.length - 1] as RawEntry).id;
+  }
+
+  /** One XREADGROUP over the given lanes; entries by lane index. */
+  async #read(indexes: number[], ids: string[], count: number, blockMs: number | undefined): Promise<Map<number, RawEntry[]>> {
+    const host = this.#host;
+    const streams = indexes.map((i) => host.streams[i] as string);
+    const args = xreadgroupManyArgs(streams, host.group, host.consumer, ids, count, blockMs);
     const blocking = this.#blocking as Connection;
+    const limitMs = (blockMs ?? 0) + WATCHDOG_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const watchdog = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new ConnectionError(`XREADGROUP on "${host.stream}" got no reply within ${host.blockMs + WATCHDOG_GRACE_MS} ms: replacing the connection`)), host.blockMs + WATCHDOG_GRACE_MS);
+      timer = setTimeout(() => reject(new ConnectionError(`XREADGROUP on "${streams.join('", "')}" got no reply within ${limitMs} ms: replacing the connection`)), limitMs);
     });
     try {
-      return parseXreadgroup(await Promise.race([blocking.send(host.stream, args), watchdog]));
+      const byStream = parseXreadgroupMany(await Promise.race([blocking.send(streams[0], args), watchdog]));
+      const byLane = new Map<number, RawEntry[]>();
+      for (const index of indexes) {
+        const entries = byStream.get(host.streams[index] as string);
+        if (entries !== undefined) byLane.set(index, entries);
+      }
+      return byLane;
     } finally {
       clearTimeout(timer);
     }
@@ -119,7 +184,7 @@ export class Reader {
     const host = this.#host;
     this.#failures++;
     // Entries of a read whose reply was lost sit in this consumer's PEL past the last ID received: read them.
-    this.#cursor = this.#lastReadId;
+    for (const lane of this.#lanes) lane.cursor = lane.lastReadId;
     if (/NOGROUP/.test(error.message)) {
       try {
         await host.recreateGroup(error);

@@ -28,7 +28,12 @@ export function reasonOf(error: unknown): string {
 export interface SettleParts {
   options: ResolvedConsumerOptions<unknown>;
   connection: Connection;
+  /** The keys of the lane's stream. */
   keys: StreamKeys;
+  /** The dead-letter stream (the base stream's, for every priority level). */
+  deadKey: string;
+  /** The lane's priority level, recorded with each dead letter; `undefined` for the stream itself. */
+  level: string | undefined;
   acks: AckBatcher;
   lease: LeaseKeeper;
   capacity: Capacity;
@@ -103,8 +108,8 @@ export class Settler {
   /** Moves an entry this consumer holds to the dead letters, atomically with its ack. */
   deadLetter(id: string, deliveries: number, reason: string): void {
     const p = this.#p;
-    deadLetter(p.connection, p.keys, {
-      group: p.options.group, id, reason, deliveries, consumer: p.options.name, maxLen: p.options.deadLetterMaxLen,
+    deadLetter(p.connection, { stream: p.keys.stream, dead: p.deadKey }, {
+      group: p.options.group, id, reason, deliveries, consumer: p.options.name, maxLen: p.options.deadLetterMaxLen, level: p.level,
     }).then((outcome) => {
       if (outcome === 'moved') {
         p.metrics.counters.deadLettered++;

@@ -10,6 +10,7 @@
   ARGV[5]  consumer      the consumer dead-lettering it
   ARGV[6]  now           milliseconds since the epoch
   ARGV[7]  maxLen        approximate cap of the dead-letter stream ("0": none)
+  ARGV[8]  level         the entry's priority level when KEYS[1] is a level's stream ("" otherwise)
 
   Reply: 1 when moved; 0 when the entry was no longer pending in the group (another consumer
   already acknowledged it: nothing to do); -1 when it was pending but its data is gone (trimmed):
@@ -17,7 +18,8 @@
   stream; ERR: too many fields to copy) means nothing was done: the entry stays pending.
 
   Dead-letter entry fields: dead.id, dead.group, dead.reason, dead.deliveries, dead.consumer,
-  dead.at, then the original fields verbatim — or, for an entry with more field values than a Lua
+  dead.at, dead.priority (only for a priority level's stream, so a replay returns it to its
+  level), then the original fields verbatim — or, for an entry with more field values than a Lua
   call can pass on (LUAI_MAXCSTACK, about 8,000), one field `dead.fields` holding them as a JSON
   array of strings (Admin decodes either form).
 ]]
@@ -42,6 +44,9 @@ if #entries > 0 then
   for _, v in ipairs({ '*', 'dead.id', id, 'dead.group', group, 'dead.reason', ARGV[3], 'dead.deliveries', ARGV[4],
     'dead.consumer', ARGV[5], 'dead.at', ARGV[6] }) do
     table.insert(args, v)
+  end
+  if ARGV[8] ~= '' then
+    table.insert(args, 'dead.priority'); table.insert(args, ARGV[8])
   end
   local fields = entries[1][2]
   if #args + #fields <= 7000 then

@@ -27,14 +27,14 @@ const scripts = {
 /** Outcome of {@link deadLetter}. */
 export type DeadLetterOutcome = 'moved' | 'not-pending' | 'data-gone';
 
-/** Moves a pending entry to the dead letters and acknowledges it, atomically. */
+/** Moves a pending entry to the dead letters and acknowledges it, atomically. `level`: its priority level, kept with it for replay. */
 export async function deadLetter(
   connection: Connection,
-  keys: StreamKeys,
-  entry: { group: string; id: string; reason: string; deliveries: number; consumer: string; maxLen: number },
+  keys: { stream: string; dead: string },
+  entry: { group: string; id: string; reason: string; deliveries: number; consumer: string; maxLen: number; level?: string | undefined },
 ): Promise<DeadLetterOutcome> {
   const reply = await scripts.deadLetter.run<number>(connection, [keys.stream, keys.dead], [
-    entry.group, entry.id, entry.reason, String(entry.deliveries), entry.consumer, String(Date.now()), String(entry.maxLen),
+    entry.group, entry.id, entry.reason, String(entry.deliveries), entry.consumer, String(Date.now()), String(entry.maxLen), entry.level ?? '',
   ]);
   return reply === 1 ? 'moved' : reply === 0 ? 'not-pending' : 'data-gone';
 }
@@ -44,13 +44,18 @@ export async function deadLetter(
  * one Lua call (its fields kept as JSON in `dead.fields`) is replayed from here: XADD, then XDEL —
  * a crash between the two replays it twice (at least once), never loses it.
  */
-export async function replayDeadLetters(connection: Connection, keys: StreamKeys, deadIds: readonly string[]): Promise<string[]> {
-  const [added, wide] = await scripts.replayDeadLetters.run<[string[], string[]]>(connection, [keys.stream, keys.dead], deadIds);
+export async function replayDeadLetters(
+  connection: Connection, keys: StreamKeys, deadIds: readonly string[], levels: readonly { name: string; stream: string }[] = [],
+): Promise<string[]> {
+  const [added, wide] = await scripts.replayDeadLetters.run<[string[], string[]]>(connection, [keys.stream, keys.dead, ...levels.map((l) => l.stream)], [
+    String(levels.length), ...levels.map((l) => l.name), ...deadIds,
+  ]);
   const ids = added.map(String);
   for (const deadId of wide.map(String)) {
     const [entry] = toEntries(await connection.send(keys.dead, ['XRANGE', keys.dead, deadId, deadId]));
-    const { rest: fields } = splitDeadLetterFields(entry?.fields ?? []);
-    ids.push(await connection.send<string>(keys.stream, ['XADD', keys.stream, '*', ...fields]));
+    const { meta, rest: fields } = splitDeadLetterFields(entry?.fields ?? []);
+    const target = levels.find((l) => l.name === meta['dead.priority'])?.stream ?? keys.stream;
+    ids.push(await connection.send<string>(target, ['XADD', target, '*', ...fields]));
     await connection.send(keys.dead, ['XDEL', keys.dead, deadId]);
   }
   return ids;

@@ -2,9 +2,15 @@
   replay-dead-letters: put dead letters back into their stream (as new entries, so every group
   sees them) and remove them from the dead-letter stream, atomically per call.
 
-  KEYS[1]  stream     the user's stream
-  KEYS[2]  dead       its dead-letter stream
-  ARGV     ids        dead-letter entry IDs to replay
+  KEYS[1]    stream     the user's stream
+  KEYS[2]    dead       its dead-letter stream
+  KEYS[3…]   levels     the streams of its priority levels, if it has any (same slot)
+  ARGV[1]    n          how many priority levels follow
+  ARGV[2…n+1] names     their names, in the order of KEYS[3…]
+  ARGV[n+2…] ids        dead-letter entry IDs to replay
+
+  A dead letter that records a priority level (dead.priority) goes back to that level's stream;
+  any other to the stream itself.
 
   Reply: { added, wide }
     added  the new stream entry IDs, one per replayed dead letter (IDs not found are skipped)
@@ -16,24 +22,34 @@
   back its original fields, all of them and nothing else.
 ]]
 local stream, dead = KEYS[1], KEYS[2]
-local META = { 'dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at' }
+local META = { 'dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at', 'dead.priority' }
+local levels = {}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  levels[ARGV[1 + i]] = KEYS[2 + i]
+end
 local MAX_VALUES = 7000
 
--- Index of the first original field (1-based) in a dead letter's flat fields.
+-- Index of the first original field (1-based) in a dead letter's flat fields, and its level.
 local function firstOriginal(fields)
-  local at = 1
+  local at, level = 1, nil
   for _, name in ipairs(META) do
-    if fields[at] == name and at + 1 <= #fields then at = at + 2 end
+    if fields[at] == name and at + 1 <= #fields then
+      if name == 'dead.priority' then level = fields[at + 1] end
+      at = at + 2
+    end
   end
-  return at
+  return at, level
 end
 
 local added, wide = {}, {}
-for _, deadId in ipairs(ARGV) do
+for a = n + 2, #ARGV do
+  local deadId = ARGV[a]
   local entries = redis.call('XRANGE', dead, deadId, deadId)
   if #entries == 1 then
     local fields = entries[1][2]
-    local first = firstOriginal(fields)
+    local first, level = firstOriginal(fields)
+    local target = (level and levels[level]) or stream
     local original = {}
     if fields[first] == 'dead.fields' and #fields == first + 1 then
       original = cjson.decode(fields[first + 1])
@@ -45,7 +61,7 @@ for _, deadId in ipairs(ARGV) do
     if #original > MAX_VALUES then
       wide[#wide + 1] = deadId
     else
-      local args = { 'XADD', stream, '*' }
+      local args = { 'XADD', target, '*' }
       for _, v in ipairs(original) do
         args[#args + 1] = v
       end

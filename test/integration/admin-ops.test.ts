@@ -45,12 +45,12 @@ describe('dead letters with malformed metadata', () => {
     const letters = await admin.deadLetters(stream);
     assert.deepEqual(letters.map((d) => d.id), [badAt, noId, bare]);
     const [a, b, c] = letters;
-    assert.deepEqual({ ...a, failedAt: a?.failedAt ?? null }, { id: badAt, originalId: '1-1', group: 'g', reason: 'r', deliveries: 2, consumer: 'c', failedAt: null, fields: { d: '{"a":1}' } });
+    assert.deepEqual({ ...a, failedAt: a?.failedAt ?? null }, { id: badAt, originalId: '1-1', group: 'g', reason: 'r', deliveries: 2, consumer: 'c', failedAt: null, priority: null, fields: { d: '{"a":1}' } });
     assert.equal(b?.originalId, null);
     assert.equal(b?.deliveries, null, 'a non-numeric dead.deliveries is unknown, not NaN');
     assert.equal(b?.failedAt?.getTime(), 1_700_000_000_000);
     assert.deepEqual(b?.fields, { d: '{"b":2}' });
-    assert.deepEqual(c, { id: bare, originalId: null, group: null, reason: null, deliveries: null, consumer: null, failedAt: null, fields: { d: '{"c":3}', 'dead.id': 'kept' } });
+    assert.deepEqual(c, { id: bare, originalId: null, group: null, reason: null, deliveries: null, consumer: null, failedAt: null, priority: null, fields: { d: '{"c":3}', 'dead.id': 'kept' } });
 
     assert.equal(await admin.replayDeadLetters(stream, { ids: [noId, bare] }), 2);
     const entries = await admin.read(stream);
