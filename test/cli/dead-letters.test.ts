@@ -48,7 +48,7 @@ describe('a dead letter with malformed fields', () => {
     assert.match(row, new RegExp(`^${bad}\\s+unknown\\s+g\\s+r\\s+unknown\\s+c\\s+unknown\\s+\\{"d":"\\{\\\\"bad\\\\":1\\}"\\}$`), 'original id, deliveries and time are unknown');
 
     const json = parseJson<{ deadLetters: { id: string; originalId: string | null; deliveries: number | null; failedAt: string | null }[] }>(await runCli(['--url', redis.url, '--json', 'dlq', 'list', s]));
-    assert.deepEqual(json.deadLetters.find((d) => d.id === bad), { id: bad, originalId: null, group: 'g', reason: 'r', deliveries: null, consumer: 'c', failedAt: null, fields: { d: '{"bad":1}' } });
+    assert.deepEqual(json.deadLetters.find((d) => d.id === bad), { id: bad, originalId: null, group: 'g', reason: 'r', deliveries: null, consumer: 'c', failedAt: null, priority: null, fields: { d: '{"bad":1}' } });
 
     const dry = await runCli(['--url', redis.url, 'dead-letters', 'replay', s, '--all', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
