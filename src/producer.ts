@@ -5,54 +5,31 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
-import { checkSize, DEFAULT_MAX_PAYLOAD_BYTES, encodeHeaders, encodeMessage, type Headers } from './codec.js';
+import { connect, type Connection, type RedisOption } from './connection.js';
+import { checkSize, encodeHeaders, encodeMessage } from './codec.js';
 import { ClosedError, InvalidOptionError, TimeoutError } from './errors.js';
 import { emitError } from './emit.js';
 import type { ProducerEvents } from './events.js';
-import { silentLogger, type Logger } from './logger.js';
-import { defaultRegistry, Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
+import type { Logger } from './logger.js';
+import { Metrics, type MetricsRegistry, type MetricsSnapshot } from './metrics.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 import * as scripts from './scripts/index.js';
 import { injectTraceContext } from './tracing.js';
 import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { DelayedPromoter } from './delayed.js';
+import { levelIndex, levelsKey, type Levels } from './priorities.js';
+import { expectName, expectOptions, optionalInteger, optionalNumber } from './validate.js';
 import {
-  expectName, expectOptions, LOGGER_METHODS, optionalInteger, optionalMethods, optionalNumber, optionKeys, REGISTRY_METHODS,
-} from './validate.js';
+  resolveProducerOptions, SEND_MANY_OPTION_KEYS, SEND_OPTION_KEYS, type ProducerOptions, type SendManyOptions, type SendOptions, type WaitForReplicas,
+} from './producer-options.js';
 
-/** Options of {@link Producer}. */
-export interface ProducerOptions {
-  /** The stream's key, used verbatim (any Redis client can read it). */
-  stream: string;
-  /** How to reach Redis. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
-  redis?: RedisOption;
-  /** Largest encoded message accepted by `send`, in bytes. @default 1048576 */
-  maxPayloadBytes?: number;
-  /** Time limit to connect before reporting Redis as unreachable. @default 5000 */
-  connectTimeoutMs?: number;
-  /** Stream retention, applied by safe trims after sends (never removes what a group still needs). @default {} (no trimming) */
-  retention?: RetentionOptions;
-  /** Messages per command in `sendMany`. @default 500 */
-  batchSize?: number;
-  /** Where logs go. @default silentLogger */
-  logger?: Logger;
-  /** Metrics registry to join. @default defaultRegistry */
-  registry?: MetricsRegistry;
-  /**
-   * Opt-in durability on replicated Redis (a cluster's replicas, Sentinel): after each write, send
-   * `WAIT replicas timeoutMs` to the node that took it; the send rejects with a
-   * {@link ReplicationError} when fewer replicas acknowledged it in time. @default undefined (no WAIT)
-   */
-  waitForReplicas?: WaitForReplicas;
-}
+export type { ProducerOptions, SendOptions, SendManyOptions, WaitForReplicas } from './producer-options.js';
 
-/** How many replicas must acknowledge each write, and how long to wait for them. */
-export interface WaitForReplicas {
-  /** Replicas that must have the write. */
-  replicas: number;
-  /** Longest wait for them, in milliseconds (WAIT's timeout; at least 1). */
-  timeoutMs: number;
+/** One priority level's stream and what the producer runs for it. */
+interface ProducerLane {
+  keys: StreamKeys;
+  retention: RetentionKeeper | undefined;
+  promoter: DelayedPromoter | undefined;
 }
 
 /**
@@ -75,36 +52,6 @@ export class ReplicationError extends TimeoutError {
     this.required = required;
   }
 }
-
-/** Options of one {@link Producer.send}. */
-export interface SendOptions {
-  /** Headers carried beside the payload (trace context, metadata). */
-  headers?: Headers;
-  /** Deliver no earlier than this many milliseconds from now (kept in the delayed set meanwhile). */
-  delayMs?: number;
-  /** Deliver no earlier than this time. */
-  at?: Date;
-  /** A second send with the same key within `dedupTtlMs` adds nothing and returns the first entry's ID. */
-  dedupKey?: string;
-  /** The deduplication window. @default 3600000 */
-  dedupTtlMs?: number;
-}
-
-/** The option names of {@link Producer}: a new option is one line here (the compiler checks the list). */
-export const PRODUCER_OPTION_KEYS = optionKeys<ProducerOptions>({
-  stream: true, redis: true, maxPayloadBytes: true, connectTimeoutMs: true, retention: true, batchSize: true, logger: true, registry: true,
-  waitForReplicas: true,
-});
-
-/** The option names of {@link Producer.send}. */
-export const SEND_OPTION_KEYS = optionKeys<SendOptions>({ headers: true, delayMs: true, at: true, dedupKey: true, dedupTtlMs: true });
-
-/** Options of one {@link Producer.sendMany}. */
-export type SendManyOptions = Pick<SendOptions, 'headers'>;
-
-const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true });
-
-const WAIT_FOR_REPLICAS_KEYS = optionKeys<WaitForReplicas>({ replicas: true, timeoutMs: true });
 
 /** Prefix of the IDs `send` returns for delayed messages (the entry ID is assigned when due). */
 export const DELAYED_ID_PREFIX = 'delayed:';
@@ -133,9 +80,9 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
   readonly #registry: MetricsRegistry;
   readonly #retentionOptions: RetentionOptions;
   readonly #waitForReplicas: WaitForReplicas | undefined;
+  readonly #levels: Levels;
+  readonly #lanes = new Map<string, ProducerLane>();
   #connection: Promise<Connection> | undefined;
-  #retention: RetentionKeeper | undefined;
-  #promoter: DelayedPromoter | undefined;
   #closed = false;
 
   constructor(options: ProducerOptions) {
@@ -151,6 +98,7 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
     this.#waitForReplicas = o.waitForReplicas;
     this.#logger = o.logger;
     this.#registry = o.registry;
+    this.#levels = o.levels;
     this.metrics = new Metrics({ stream: this.stream, role: 'producer' });
     this.#registry.register(this.metrics);
   }
@@ -164,12 +112,29 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
     if (this.#closed) return Promise.reject(new ClosedError(`Producer for stream "${this.stream}" is closed`));
     if (this.#connection === undefined) {
       const pending = connect(this.#redis, { onError: (error) => emitError(this, this.#logger, error), connectTimeoutMs: this.#connectTimeoutMs });
-      this.#connection = pending;
-      pending.then((connection) => {
-        this.#retention = new RetentionKeeper(connection, this.#keys, this.#retentionOptions, (error) => emitError(this, this.#logger, error));
-      }, () => { this.#connection = undefined; });
+      this.#connection = pending.then(async (connection) => {
+        // Recorded for Admin, the CLI and the dashboard, which show each level.
+        if (this.#levels.names.length > 1) await connection.send(this.stream, ['SET', levelsKey(this.stream), JSON.stringify(this.#levels.names)]);
+        return connection;
+      });
+      this.#connection.catch(() => { this.#connection = undefined; });
     }
     return this.#connection;
+  }
+
+  /** The lane of a priority level (the stream itself by default); its retention starts with its first send. */
+  #lane(priority: string | undefined, connection?: Connection): ProducerLane {
+    const level = priority ?? 'default';
+    let lane = this.#lanes.get(level);
+    if (lane === undefined) {
+      const stream = this.#levels.streams[levelIndex(this.#levels, level)] as string;
+      lane = { keys: stream === this.stream ? this.#keys : streamKeys(stream), retention: undefined, promoter: undefined };
+      this.#lanes.set(level, lane);
+    }
+    if (connection !== undefined && lane.retention === undefined) {
+      lane.retention = new RetentionKeeper(connection, lane.keys, this.#retentionOptions, (error) => emitError(this, this.#logger, error));
+    }
+    return lane;
   }
 
   /**
@@ -180,24 +145,30 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
    */
   async send(data: T, options?: SendOptions): Promise<string> {
     if (options !== undefined) expectOptions('', options, SEND_OPTION_KEYS);
+    this.#lane(options?.priority);
     const fields = encodeMessage(data, injectTraceContext(options?.headers), this.#maxPayloadBytes);
     const connection = await this.#connect();
+    const lane = this.#lane(options?.priority, connection);
     let id: string;
+    const dedup = options?.dedupKey === undefined ? undefined
+      : { key: this.#keys.dedupPrefix + expectName('dedupKey', options.dedupKey), ttlMs: optionalInteger('dedupTtlMs', options.dedupTtlMs, 3_600_000, 1) };
     if (options !== undefined && (options.delayMs !== undefined || options.at !== undefined)) {
-      id = await this.#sendDelayed(connection, fields, options);
-    } else if (options?.dedupKey !== undefined) {
-      const ttl = optionalInteger('dedupTtlMs', options.dedupTtlMs, 3_600_000, 1);
-      id = (await scripts.sendDedup(connection, this.#keys, expectName('dedupKey', options.dedupKey), ttl, fields)).id;
+      id = await this.#sendDelayed(connection, lane, options?.priority, fields, options, dedup);
+    } else if (dedup !== undefined) {
+      id = (await scripts.sendDedup(connection, lane.keys.stream, dedup.key, dedup.ttlMs, fields)).id;
     } else {
-      id = await connection.send<string>(this.stream, ['XADD', this.stream, '*', ...fields]);
+      id = await connection.send<string>(lane.keys.stream, ['XADD', lane.keys.stream, '*', ...fields]);
     }
     this.metrics.counters.sent++;
-    this.#retention?.afterSend(1);
+    lane.retention?.afterSend(1);
     await this.#confirmReplicated(connection, [id]);
     return id;
   }
 
-  async #sendDelayed(connection: Connection, fields: string[], options: SendOptions): Promise<string> {
+  async #sendDelayed(
+    connection: Connection, lane: ProducerLane, priority: string | undefined, fields: string[], options: SendOptions,
+    dedup: { key: string; ttlMs: number } | undefined,
+  ): Promise<string> {
     let due: number;
     if (options.at !== undefined) {
       if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) throw new InvalidOptionError('Expected `at` to be a valid Date');
@@ -205,11 +176,12 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
     } else {
       due = Date.now() + optionalNumber('delayMs', options.delayMs, 0, 0);
     }
-    const token = `${DELAYED_ID_PREFIX}${randomUUID()}`;
-    await scripts.scheduleDelayed(connection, this.#keys, token, due, fields);
-    this.#promoter ??= new DelayedPromoter(connection, this.#keys, (error) => emitError(this, this.#logger, error));
-    this.#promoter.wakeAt(due);
-    return token;
+    // The level is part of the ID, so cancel() finds the level's delayed set.
+    const token = `${DELAYED_ID_PREFIX}${priority === undefined || priority === 'default' ? '' : `${priority}:`}${randomUUID()}`;
+    const scheduled = await scripts.scheduleDelayed(connection, lane.keys, token, due, fields, dedup);
+    lane.promoter ??= new DelayedPromoter(connection, lane.keys, (error) => emitError(this, this.#logger, error));
+    lane.promoter.wakeAt(due);
+    return scheduled;
   }
 
   /** Cancels a delayed message by the ID `send` returned; resolves true if it was still waiting. */
@@ -217,7 +189,11 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
     if (typeof delayedId !== 'string' || !delayedId.startsWith(DELAYED_ID_PREFIX)) {
       throw new InvalidOptionError(`Expected a delayed message ID starting with "${DELAYED_ID_PREFIX}", got ${JSON.stringify(delayedId)}`);
     }
-    return scripts.cancelDelayed(await this.#connect(), this.#keys, delayedId);
+    // `delayed:<uuid>` or `delayed:<level>:<uuid>` (a UUID has no colon).
+    const rest = delayedId.slice(DELAYED_ID_PREFIX.length);
+    const colon = rest.lastIndexOf(':');
+    const lane = this.#lane(colon === -1 ? undefined : rest.slice(0, colon));
+    return scripts.cancelDelayed(await this.#connect(), lane.keys, delayedId);
   }
 
   /**
@@ -227,17 +203,19 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
   async sendMany(items: readonly T[], options?: SendManyOptions): Promise<string[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
     if (options !== undefined) expectOptions('', options, SEND_MANY_OPTION_KEYS);
+    this.#lane(options?.priority);
     const headersJson = encodeHeaders(options?.headers);
     const payloads = items.map((item) => encodeMessage(item, undefined, this.#maxPayloadBytes)[1] as string);
     if (headersJson !== undefined) for (const payload of payloads) checkSize(payload.length + headersJson.length, this.#maxPayloadBytes, payload, headersJson);
     const connection = await this.#connect();
+    const lane = this.#lane(options?.priority, connection);
     const chunks: Promise<string[]>[] = [];
     for (let start = 0; start < payloads.length; start += this.#batchSize) {
-      chunks.push(scripts.sendMany(connection, this.#keys, payloads.slice(start, start + this.#batchSize), headersJson));
+      chunks.push(scripts.sendMany(connection, lane.keys, payloads.slice(start, start + this.#batchSize), headersJson));
     }
     const ids = (await Promise.all(chunks)).flat();
     this.metrics.counters.sent += ids.length;
-    this.#retention?.afterSend(ids.length);
+    lane.retention?.afterSend(ids.length);
     await this.#confirmReplicated(connection, ids);
     return ids;
   }
@@ -264,8 +242,10 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#promoter?.stop();
-    this.#retention?.stop();
+    for (const lane of this.#lanes.values()) {
+      lane.promoter?.stop();
+      lane.retention?.stop();
+    }
     this.#registry.unregister(this.metrics);
     const pending = this.#connection;
     if (pending === undefined) return;
@@ -277,42 +257,4 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
   }
 }
 
-/** Producer options after validation, with every default applied. */
-export interface ResolvedProducerOptions {
-  stream: string;
-  redis: RedisOption | undefined;
-  maxPayloadBytes: number;
-  connectTimeoutMs: number;
-  batchSize: number;
-  retention: RetentionOptions;
-  waitForReplicas: WaitForReplicas | undefined;
-  logger: Logger;
-  registry: MetricsRegistry;
-}
 
-/** Validates producer options and applies defaults; throws InvalidOptionError naming the bad option. */
-export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
-  const opts = expectOptions('', options, PRODUCER_OPTION_KEYS);
-  const stream = expectName('stream', opts.stream);
-  validateRedisOption(opts.redis);
-  return {
-    stream,
-    redis: opts.redis,
-    maxPayloadBytes: optionalInteger('maxPayloadBytes', opts.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1),
-    connectTimeoutMs: optionalInteger('connectTimeoutMs', opts.connectTimeoutMs, 5_000, 1),
-    batchSize: optionalInteger('batchSize', opts.batchSize, 500, 1, 10_000),
-    retention: RetentionKeeper.validate(opts.retention),
-    waitForReplicas: validateWaitForReplicas(opts.waitForReplicas),
-    logger: optionalMethods('logger', opts.logger, silentLogger, LOGGER_METHODS),
-    registry: optionalMethods('registry', opts.registry, defaultRegistry, REGISTRY_METHODS),
-  };
-}
-
-function validateWaitForReplicas(value: unknown): WaitForReplicas | undefined {
-  if (value === undefined) return undefined;
-  const opts = expectOptions('waitForReplicas', value as WaitForReplicas, WAIT_FOR_REPLICAS_KEYS);
-  return {
-    replicas: optionalInteger('waitForReplicas.replicas', opts.replicas, 1, 1),
-    timeoutMs: optionalInteger('waitForReplicas.timeoutMs', opts.timeoutMs, 100, 1),
-  };
-}

@@ -10,7 +10,8 @@ import { connectShared, type SharedRedis } from '../connection.js';
 import { ClosedError, InvalidOptionError } from '../errors.js';
 import { emitError } from '../emit.js';
 import { silentLogger } from '../logger.js';
-import { Producer, PRODUCER_OPTION_KEYS, resolveProducerOptions, SEND_OPTION_KEYS, type ProducerOptions, type SendOptions } from '../producer.js';
+import { Producer } from '../producer.js';
+import { PRODUCER_OPTION_KEYS, resolveProducerOptions, SEND_OPTION_KEYS, type ProducerOptions, type SendOptions } from '../producer-options.js';
 import { expectOptions, optionKeys, type OptionKeys } from '../validate.js';
 import { partitionOf, partitionStreams, validatePartitioning } from './names.js';
 

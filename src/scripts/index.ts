@@ -94,15 +94,22 @@ export function sendMany(connection: Connection, keys: StreamKeys, payloads: rea
   return scripts.sendMany.run<string[]>(connection, [keys.stream], [headersJson ?? '', ...payloads]);
 }
 
-/** Appends a message unless its dedup key was seen within `ttlMs`; returns the (first) ID. */
-export async function sendDedup(connection: Connection, keys: StreamKeys, dedupKey: string, ttlMs: number, fields: readonly string[]): Promise<{ id: string; added: boolean }> {
-  const [id, added] = await scripts.sendDedup.run<[string, number]>(connection, [keys.stream, keys.dedupPrefix + dedupKey], [String(ttlMs), ...fields]);
+/** Appends a message to `stream` unless `dedupKey` (a full key in its slot) was seen within `ttlMs`; returns the (first) ID. */
+export async function sendDedup(connection: Connection, stream: string, dedupKey: string, ttlMs: number, fields: readonly string[]): Promise<{ id: string; added: boolean }> {
+  const [id, added] = await scripts.sendDedup.run<[string, number]>(connection, [stream, dedupKey], [String(ttlMs), ...fields]);
   return { id: String(id), added: Number(added) === 1 };
 }
 
-/** Keeps an encoded message in the delayed set until `dueMs`. */
-export async function scheduleDelayed(connection: Connection, keys: StreamKeys, token: string, dueMs: number, fields: readonly string[]): Promise<void> {
-  await scripts.scheduleDelayed.run<number>(connection, [keys.delayed], [String(dueMs), `${token}\n${JSON.stringify(fields)}`]);
+/**
+ * Keeps an encoded message in the delayed set until `dueMs`; with `dedup`, only the first of the
+ * window is kept. Resolves with the token of the scheduled message (the first one's when deduplicated).
+ */
+export async function scheduleDelayed(
+  connection: Connection, keys: StreamKeys, token: string, dueMs: number, fields: readonly string[], dedup?: { key: string; ttlMs: number },
+): Promise<string> {
+  const member = `${token}\n${JSON.stringify(fields)}`;
+  return String(await scripts.scheduleDelayed.run<string>(connection, dedup === undefined ? [keys.delayed] : [keys.delayed, dedup.key],
+    dedup === undefined ? [String(dueMs), member] : [String(dueMs), member, String(dedup.ttlMs)]));
 }
 
 /** Moves due delayed messages into the stream; returns how many, and when the next one is due. */
