@@ -21,9 +21,9 @@ export interface GroupStats {
   pausedUntil?: Date | null;
 }
 
-/** What `Admin.stats` reports of one stream. */
-export interface StreamStats {
-  /** The stream's key, as the user named it. */
+/** Length, IDs, groups and delayed messages of one stream key (a stream, or one of its priority levels). */
+export interface LevelStats {
+  /** The stream's key. */
   stream: string;
   /** Number of entries in the stream (0 when it does not exist). */
   length: number;
@@ -35,10 +35,19 @@ export interface StreamStats {
   lastId: string | null;
   /** Its consumer groups. */
   groups: GroupStats[];
-  /** Entries in the stream's dead-letter stream. */
-  deadLetters: number;
-  /** Messages waiting in the delayed set for their due time. */
+  /** Messages waiting in its delayed set for their due time. */
   delayed: number;
+}
+
+/** What `Admin.stats` reports of one stream. */
+export interface StreamStats extends LevelStats {
+  /** Entries in the stream's dead-letter stream (every priority level's included). */
+  deadLetters: number;
+  /**
+   * Each priority level, highest first (the `default` level is the stream itself), when the
+   * stream has levels; absent otherwise. The top-level figures are the default level's.
+   */
+  priorities?: (LevelStats & { level: string })[];
 }
 
 /** One consumer of a group, as `Admin.consumers` reports it. */

@@ -4,16 +4,17 @@
  * dashboard are built on it.
  */
 import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
-import type { ConsumerInfo, DeadLetter, DeleteConsumerResult, GroupStats, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
+import type { ConsumerInfo, DeadLetter, DeleteConsumerResult, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
 import { forEachDeadLetterPage, parseDeadLetter } from './admin-dead-letters.js';
 import { DEFAULT_ADMIN_COMMAND_TIMEOUT_MS, timedConnection, withTimeout } from './admin-timeout.js';
-import { parseXinfoConsumers, parseXinfoGroups, parseXinfoStream } from './commands/xinfo.js';
+import { readLevels, streamStats } from './admin-stats.js';
+import { parseXinfoConsumers } from './commands/xinfo.js';
 import { parseXpending, xpendingArgs } from './commands/xpending.js';
 import { toEntries } from './commands/replies.js';
 import { fieldsToObject } from './codec.js';
 import { deleteConsumer } from './scripts/consumers.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
-import { auxBaseOf, streamKeys, type StreamKeys } from './keys.js';
+import { auxBaseOf, streamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { pauseGroup, replayDeadLetters, safeTrim } from './scripts/index.js';
 import {
@@ -64,18 +65,6 @@ const TRIM_KEYS = optionKeys<MethodOptions<'trim', 1>>({ maxLen: true, minId: tr
 const DELETE_CONSUMER_KEYS = optionKeys<MethodOptions<'deleteConsumer', 3>>({ force: true });
 const PRUNE_KEYS = optionKeys<MethodOptions<'pruneConsumers', 2>>({ idleMs: true });
 const PAUSE_KEYS = optionKeys<MethodOptions<'pause', 2>>({ forMs: true });
-
-/** Paused groups of a stream → until when (ms since the epoch; 0: until resumed); expired pauses left out. */
-async function readPausedGroups(connection: Connection, keys: StreamKeys): Promise<Map<string, number>> {
-  const flat = await connection.send<string[]>(keys.paused, ['HGETALL', keys.paused]).catch(() => [] as string[]);
-  const paused = new Map<string, number>();
-  const now = Date.now();
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const until = Number(flat[i + 1]);
-    if (until === 0 || until > now) paused.set(String(flat[i]), until);
-  }
-  return paused;
-}
 
 const RANGE_SPECIAL = ['-', '+'];
 
@@ -151,30 +140,13 @@ export class Admin {
     }).sort();
   }
 
-  /** Length, first and last IDs, groups (consumers, pending, lag), dead letters and delayed messages of a stream. */
+  /**
+   * Length, first and last IDs, groups (consumers, pending, lag, paused), dead letters and delayed
+   * messages of a stream, and of each of its priority levels when it has them.
+   */
   async stats(stream: string): Promise<StreamStats> {
     expectKeyName('stream', stream);
-    const connection = await this.#conn();
-    const keys = streamKeys(stream);
-    const [info, groups, deadLetters, delayed, paused] = await Promise.all([
-      connection.send(stream, ['XINFO', 'STREAM', stream]).then(parseXinfoStream, (error: unknown) => {
-        if (isRedisError(error, 'ERR')) return null; // no such key
-        throw error;
-      }),
-      connection.send(stream, ['XINFO', 'GROUPS', stream]).then(parseXinfoGroups, () => [] as GroupStats[]),
-      connection.send<number>(keys.dead, ['XLEN', keys.dead]).then(Number),
-      connection.send<number>(keys.delayed, ['ZCARD', keys.delayed]).then(Number),
-      readPausedGroups(connection, keys),
-    ]);
-    for (const group of groups) {
-      const until = paused.get(group.name);
-      group.paused = until !== undefined;
-      group.pausedUntil = until === undefined || until === 0 ? null : new Date(until);
-    }
-    return {
-      stream, exists: info !== null, length: info?.length ?? 0, firstId: info?.firstId ?? null, lastId: info?.lastId ?? null,
-      groups, deadLetters, delayed,
-    };
+    return streamStats(await this.#conn(), stream);
   }
 
   /** The consumers of a group. */
@@ -252,7 +224,9 @@ export class Admin {
     expectOptions('selection', selection, SELECTION_KEYS);
     const connection = await this.#conn();
     const keys = streamKeys(expectName('stream', stream));
-    return this.#selectedDeadIds(connection, stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids)).length);
+    // A dead letter of a priority level goes back to that level's stream.
+    const levels = (await readLevels(connection, stream))?.filter((level) => level.stream !== stream) ?? [];
+    return this.#selectedDeadIds(connection, stream, selection, async (ids) => (await replayDeadLetters(connection, keys, ids, levels)).length);
   }
 
   /** Deletes dead letters; returns how many. `{ all: true }` deletes those that exist when the call starts. */

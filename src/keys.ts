@@ -121,7 +121,11 @@ const AUX_SUFFIXES = ['dead', 'delayed'];
  * rebuilding the name; `undefined` when `key` is no auxiliary key of any stream.
  */
 export function auxBaseOf(key: string): string | undefined {
-  for (const suffix of AUX_SUFFIXES) {
+  // A priority level's stream (`{orders}:priority:high`) belongs to its stream too.
+  const plainLevel = /^\{[^{}]+\}:(priority:.+)$/s.exec(key)?.[1];
+  const taggedLevel = key.lastIndexOf('::priority:') === -1 ? undefined : key.slice(key.lastIndexOf('::priority:') + 2);
+  const suffixes = [...AUX_SUFFIXES, ...[plainLevel, taggedLevel].filter((s): s is string => s !== undefined)];
+  for (const suffix of suffixes) {
     const candidates: string[] = [];
     if (key.endsWith(`::${suffix}`)) {
       const rest = key.slice(0, -(suffix.length + 2));

@@ -100,3 +100,20 @@ describe('auxBaseOf', () => {
     assert.equal(auxBaseOf('x::dead'), undefined, 'a plain name ending in ::dead is no aux key');
   });
 });
+
+describe('auxBaseOf and priority levels', () => {
+  it('a level stream belongs to its stream, for plain, tagged and brace names', async () => {
+    const { levelStream } = await import('../../src/priorities.js');
+    const { auxBaseOf } = await import('../../src/keys.js');
+    for (const base of ['orders', '{tenant1}.orders', 'a}b', 'with:priority:inside']) {
+      for (const level of ['high', 'low', 'p:1']) {
+        const key = levelStream(base, level);
+        assert.notEqual(key, base);
+        assert.equal(auxBaseOf(key), base, `${key} → ${base}`);
+        assert.equal(keySlot(key), keySlot(base), `${key} shares the slot of ${base}`);
+      }
+      assert.equal(levelStream(base, 'default'), base);
+    }
+    assert.equal(auxBaseOf('priority:high'), undefined);
+  });
+});
