@@ -69,25 +69,48 @@ export function levelIndex(levels: Levels, level: string): number {
   return index;
 }
 
+/** One step of a read round: read up to `count` new entries from the level at `index`. */
+export interface ReadStep {
+  index: number;
+  count: number;
+}
+
 /**
- * The order in which to read the levels this round: by rank in strict mode; in weighted mode, a
- * weighted random order (each level first with probability weight / total), so that with every
- * level backlogged each gets its share and none starves.
+ * Plans each read round over the levels. Strict: the levels by rank, each offered the whole room
+ * (a lower level gets only what the higher ones left). Weighted: the room is shared out slot by
+ * slot with smooth weighted round robin (the nginx algorithm), whose running state carries over
+ * from round to round, so that while every level is backlogged each gets exactly its share of
+ * the messages read — none is ever starved, and no randomness is involved.
  */
-export function readOrder(levels: Levels, mode: PriorityMode, random: () => number = Math.random): number[] {
-  const indexes = levels.names.map((_name, i) => i);
-  if (mode === 'strict' || indexes.length === 1) return indexes;
-  const order: number[] = [];
-  const left = [...indexes];
-  while (left.length > 0) {
-    const total = left.reduce((sum, i) => sum + (levels.weights[i] as number), 0);
-    let pick = random() * total;
-    let chosen = left.length - 1;
-    for (let j = 0; j < left.length; j++) {
-      pick -= levels.weights[left[j] as number] as number;
-      if (pick < 0) { chosen = j; break; }
-    }
-    order.push(left.splice(chosen, 1)[0] as number);
+export class ReadPlanner {
+  readonly #levels: Levels;
+  readonly #mode: PriorityMode;
+  readonly #current: number[];
+  readonly #total: number;
+
+  constructor(levels: Levels, mode: PriorityMode) {
+    this.#levels = levels;
+    this.#mode = mode;
+    this.#current = levels.weights.map(() => 0);
+    this.#total = levels.weights.reduce((sum, w) => sum + w, 0);
   }
-  return order;
+
+  /** The steps of one round for `room` entries, in the order to read them. */
+  plan(room: number): ReadStep[] {
+    const count = this.#levels.names.length;
+    if (this.#mode === 'strict' || count === 1) return this.#levels.names.map((_name, index) => ({ index, count: room }));
+    const shares = new Array<number>(count).fill(0);
+    const order: number[] = [];
+    for (let slot = 0; slot < room; slot++) {
+      let best = 0;
+      for (let i = 0; i < count; i++) {
+        this.#current[i] = (this.#current[i] as number) + (this.#levels.weights[i] as number);
+        if ((this.#current[i] as number) > (this.#current[best] as number)) best = i;
+      }
+      this.#current[best] = (this.#current[best] as number) - this.#total;
+      if (shares[best] === 0) order.push(best);
+      shares[best] = (shares[best] as number) + 1;
+    }
+    return order.map((index) => ({ index, count: shares[index] as number }));
+  }
 }

@@ -12,7 +12,7 @@ import { emitError, emitWarning } from '../emit.js';
 import type { ConsumerEvents } from '../events.js';
 import { streamKeys, type StreamKeys } from '../keys.js';
 import { Metrics, type MetricsSnapshot } from '../metrics.js';
-import { levelsKey, readOrder, resolveLevels, type Levels } from '../priorities.js';
+import { levelsKey, ReadPlanner, resolveLevels, type Levels } from '../priorities.js';
 import { buildGates, type Gates } from '../admission/build.js';
 import { pauseGroup } from '../scripts/index.js';
 import { AdmissionQueue } from './admission-queue.js';
@@ -161,9 +161,10 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     parts.dispatcher = new Dispatcher<T>({
       options: o, capacity: this.#capacity, metrics, owner: this.#owner(parts), queue: parts.queue, runner: parts.runner, priorityMode: o.priorityMode,
     });
+    const planner = new ReadPlanner(this.#levels, o.priorityMode);
     parts.reader = new Reader({
       streams: this.#levels.streams, group: o.group, consumer: o.name, blockMs: o.blockMs, capacity: this.#capacity, stopping, onError,
-      readOrder: () => readOrder(this.#levels, o.priorityMode),
+      plan: (room) => planner.plan(room),
       openBlocking: () => this.#openBlocking(connection, parts),
       deliver: (index, entries, reserved, fromHistory) => this.#deliverRead(parts.lanes[index] as Lane<T>, parts, entries, reserved, fromHistory),
       recreateGroup: (error) => this.#recreateGroup(connection, error),

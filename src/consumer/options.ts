@@ -81,9 +81,9 @@ export interface ConsumerBaseOptions<T> {
    */
   priorities?: string[];
   /**
-   * How levels share the consumer: `'weighted'` (each read round starts at a level chosen with
-   * probability weight / total, so a low level is never starved) or `'strict'` (a lower level
-   * only when every higher one is empty). @default 'weighted'
+   * How levels share the consumer: `'weighted'` (while levels are backlogged, each gets its
+   * weight's share of the messages read — smooth weighted round robin, so a low level is never
+   * starved) or `'strict'` (a lower level only when every higher one is empty). @default 'weighted'
    */
   priorityMode?: PriorityMode;
   /** Weights of the levels in weighted mode, in the order of `priorities`. @default halving from the top (4/2/1 for three levels) */

@@ -2,9 +2,9 @@
  * The read loop: XREADGROUP on its own (blocking) connection, over every lane (priority level) of
  * the consumer. Each lane first re-reads this consumer's own pending entries (ID `0`, following
  * the last ID returned), then reads new ones (`>`) with COUNT = free slots. With several levels a
- * round reads them one after the other, without blocking, in the order the priority mode gives
- * (by rank when strict, a weighted random order otherwise), moving to the next level only for the
- * room the previous ones left; when every level is empty it blocks on all of them at once.
+ * round reads them one after the other, without blocking, as the priority mode plans it (strict:
+ * by rank, a lower level getting only the room higher ones left; weighted: the room shared by
+ * weight — see ReadPlanner); when every level is empty it blocks on all of them at once.
  *
  * After any read error each lane re-reads its own pending entries past the last one it received,
  * because a read whose reply was lost still delivered entries to this consumer's PEL (re-reading
@@ -17,6 +17,7 @@ import { parseXreadgroupMany, xreadgroupManyArgs } from '../commands/xreadgroup.
 import type { RawEntry } from '../commands/replies.js';
 import { ConnectionError } from '../errors.js';
 import type { Capacity } from './capacity.js';
+import type { ReadStep } from '../priorities.js';
 
 /** Extra time past BLOCK before a read counts as hung. */
 const WATCHDOG_GRACE_MS = 5_000;
@@ -31,8 +32,8 @@ export interface ReaderHost {
   readonly consumer: string;
   readonly blockMs: number;
   readonly capacity: Capacity;
-  /** The lanes to read this round, in order (indexes into `streams`). */
-  readOrder(): number[];
+  /** The steps of a read round for `room` entries (lane indexes into `streams`, with a count each). */
+  plan(room: number): ReadStep[];
   /** A fresh blocking connection (the old one is dropped after a hang). */
   openBlocking(): Promise<Connection>;
   /**
@@ -125,16 +126,26 @@ export class Reader {
     if (entries.length === 0) this.#host.onEmptyRead();
   }
 
-  /** Several lanes: non-blocking reads in the round's order for the room left, then a blocking read on all when all were empty. */
+  /**
+   * Several lanes: non-blocking reads following the round's plan; room a lane left (it had fewer
+   * entries than its share) goes to the lanes that still had some, in plan order; when every lane
+   * is empty, one blocking read on all of them.
+   */
   async #readNewRound(): Promise<void> {
     const host = this.#host;
     const budget = Math.max(1, host.capacity.free);
+    const plan = host.plan(budget);
+    const exhausted = new Set<number>();
     let got = 0;
-    for (const index of host.readOrder()) {
-      if (got >= budget) break;
-      const entries = (await this.#read([index], ['>'], budget - got, undefined)).get(index) ?? [];
-      await this.#take(index, entries, false);
-      got += entries.length;
+    for (const pass of [0, 1]) {
+      for (const step of plan) {
+        const want = pass === 0 ? Math.min(step.count, budget - got) : budget - got;
+        if (want <= 0 || exhausted.has(step.index)) continue;
+        const entries = (await this.#read([step.index], ['>'], want, undefined)).get(step.index) ?? [];
+        await this.#take(step.index, entries, false);
+        got += entries.length;
+        if (entries.length < want) exhausted.add(step.index);
+      }
     }
     if (got > 0) return;
     const all = this.#lanes.map((_lane, i) => i);
