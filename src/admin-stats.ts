@@ -72,6 +72,8 @@ export async function streamStats(connection: Connection, stream: string): Promi
     stats.priorities = await Promise.all(levels.map(async (level) => ({
       level: level.name, ...(level.stream === stream ? base : await streamBasics(connection, level.stream, paused)),
     })));
+    // A stream with levels exists when any of its levels does (nothing may have been sent to `default`).
+    stats.exists = stats.priorities.some((level) => level.exists);
   }
   return stats;
 }

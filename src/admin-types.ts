@@ -27,7 +27,7 @@ export interface LevelStats {
   stream: string;
   /** Number of entries in the stream (0 when it does not exist). */
   length: number;
-  /** Whether the key exists. */
+  /** Whether the key exists (for a stream with priority levels: whether any level's key does). */
   exists: boolean;
   /** ID of the first entry, or `null` when empty. */
   firstId: string | null;

@@ -13,7 +13,9 @@ export type {
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
-export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
+export type { LevelStats, StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
+export type { PriorityMode } from './priorities.js';
+export { DEFAULT_LEVEL } from './priorities.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
 export { maskUrl, parseRedisUrl } from './connection.js';
 export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';

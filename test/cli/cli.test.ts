@@ -83,6 +83,24 @@ describe('streamq send and stats', () => {
     assert.match(table.stdout, new RegExp(`${s}\\s+workers\\s+0\\s+0\\s+5`));
   });
 
+  it('stats shows each priority level of a stream that has them', async () => {
+    const s = stream('cli-levels');
+    const producer = new Producer<number>({ stream: s, redis: redis.url, priorities: ['high', 'default', 'low'] });
+    try {
+      await producer.sendMany([1, 2], { priority: 'high' });
+      await producer.send(3, { priority: 'low' });
+    } finally {
+      await producer.close();
+    }
+    const json = parseJson<{ priorities: { level: string; length: number }[] }>(await runCli(['--url', redis.url, 'stats', s, '--json']));
+    assert.deepEqual(json.priorities.map((p) => [p.level, p.length]), [['high', 2], ['default', 0], ['low', 1]]);
+    const table = await runCli(['--url', redis.url, 'stats', s]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /PRIORITY/);
+    assert.match(table.stdout, new RegExp(`${s}\\s+high\\s+2`));
+    assert.match(table.stdout, new RegExp(`${s}\\s+low\\s+1`));
+  });
+
   it('refuses invalid NDJSON naming the line, and sends nothing', async () => {
     const s = stream('cli-bad');
     const result = await runCli(['--url', redis.url, 'send', s], { input: '{"ok":1}\n{"ok":2}\n{oops\n' });

@@ -64,6 +64,20 @@ const printReports = (out: Output, reports: StreamReport[]): void => {
       { empty: '(no streams)' },
     ),
   );
+  const levels = reports.flatMap((r) => (r.priorities ?? []).map((level) => ({ stream: r.stream, level })));
+  if (levels.length > 0) {
+    out.line('');
+    out.line(
+      renderTable(
+        ['stream', 'priority', 'length', 'pending', 'worst lag', 'delayed'],
+        levels.map(({ stream, level }) => [
+          stream, level.level, level.length, level.groups.reduce((n, g) => n + g.pending, 0),
+          level.groups.reduce<number | string>((worst, g) => (g.lag === null ? 'unknown' : typeof worst === 'number' ? Math.max(worst, g.lag) : worst), 0),
+          level.delayed,
+        ]),
+      ),
+    );
+  }
   const groups = reports.flatMap((r) => r.groups.map((g) => ({ stream: r.stream, g })));
   if (groups.length === 0) return;
   out.line('');
