@@ -16,6 +16,8 @@ declare function ok(order: { id: number }): boolean;
 declare function poison(order: { id: number }): boolean;
 /** Inserts a batch; resolves with the IDs that failed. */
 declare function insertMany(orders: { id: number }[]): Promise<Set<number>>;
+/** Runs a report (the schedules sample). */
+declare function run(report: string, scheduledAt: string | undefined, missedFrom: string | undefined): Promise<void>;
 /** A message handler defined elsewhere in the app. */
 declare function handler(message: import('streamq').Message<Order>): Promise<void>;
 
