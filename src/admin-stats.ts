@@ -4,6 +4,7 @@
  */
 import type { GroupStats, LevelStats, StreamStats } from './admin-types.js';
 import { parseXinfoGroups, parseXinfoStream } from './commands/xinfo.js';
+import { toRecord } from './commands/replies.js';
 import type { Connection } from './connection.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 import { levelStream, levelsKey } from './priorities.js';
@@ -11,12 +12,13 @@ import { isRedisError } from './redis-errors.js';
 
 /** Paused groups of a stream → until when (ms since the epoch; 0: until resumed); expired pauses left out. */
 async function readPausedGroups(connection: Connection, keys: StreamKeys): Promise<Map<string, number>> {
-  const flat = await connection.send<string[]>(keys.paused, ['HGETALL', keys.paused]).catch(() => [] as string[]);
+  // A flat list from a single-node client, an object from node-redis's cluster client.
+  const record = toRecord(await connection.send<unknown>(keys.paused, ['HGETALL', keys.paused]).catch(() => []));
   const paused = new Map<string, number>();
   const now = Date.now();
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const until = Number(flat[i + 1]);
-    if (until === 0 || until > now) paused.set(String(flat[i]), until);
+  for (const [group, value] of Object.entries(record)) {
+    const until = Number(value);
+    if (until === 0 || until > now) paused.set(group, until);
   }
   return paused;
 }
