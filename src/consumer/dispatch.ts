@@ -34,8 +34,8 @@ const placeOf = (lane: { readonly keys: { readonly stream: string } }, id: strin
 /** Turns entries into messages and queues them. */
 export class Dispatcher<T> {
   readonly #p: DispatchParts<T>;
-  /** Lane of each message held here (for settling it on its own stream). */
-  readonly #lanes = new Map<Message<T>, Lane<T>>();
+  /** Lane of each message (for settling it on its own stream); weak: an iterator message may never be settled. */
+  readonly #lanes = new WeakMap<Message<T>, Lane<T>>();
   /** Messages handed to `for await` and not settled, by place (their leases may expire). */
   readonly #handedOut = new Map<string, Message<T>>();
 

@@ -2,7 +2,10 @@
   remove-schedule: delete a schedule with its state, atomically, so no claim can run half-way
   through a removal (a claim after it finds no revision and sends nothing).
 
-  KEYS[1]  definitions  KEYS[2]  revisions  KEYS[3]  next  KEYS[4]  last
+  KEYS[1]  definitions
+  KEYS[2]  revisions
+  KEYS[3]  next
+  KEYS[4]  last
   ARGV[1]  name
 
   Reply: 1 when the schedule existed, 0 otherwise.

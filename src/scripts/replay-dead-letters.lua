@@ -23,10 +23,11 @@
 ]]
 local stream, dead = KEYS[1], KEYS[2]
 local META = { 'dead.id', 'dead.group', 'dead.reason', 'dead.deliveries', 'dead.consumer', 'dead.at', 'dead.priority' }
+-- level name -> index of its stream in KEYS
 local levels = {}
 local n = tonumber(ARGV[1])
 for i = 1, n do
-  levels[ARGV[1 + i]] = KEYS[2 + i]
+  levels[ARGV[1 + i]] = 2 + i
 end
 local MAX_VALUES = 7000
 
@@ -49,7 +50,7 @@ for a = n + 2, #ARGV do
   if #entries == 1 then
     local fields = entries[1][2]
     local first, level = firstOriginal(fields)
-    local target = (level and levels[level]) or stream
+    local target = (level and levels[level]) or 1
     local original = {}
     if fields[first] == 'dead.fields' and #fields == first + 1 then
       original = cjson.decode(fields[first + 1])
@@ -61,7 +62,7 @@ for a = n + 2, #ARGV do
     if #original > MAX_VALUES then
       wide[#wide + 1] = deadId
     else
-      local args = { 'XADD', target, '*' }
+      local args = { 'XADD', KEYS[target], '*' }
       for _, v in ipairs(original) do
         args[#args + 1] = v
       end

@@ -111,7 +111,10 @@ function checkScript(name: string, source: string): string[] {
     const values = (m[2] as string).split(',').map((s) => s.trim());
     names.forEach((n, i) => { if (/^KEYS\[\d+\]$/.test(values[i] ?? '')) keyVars.set(n, values[i] as string); });
   }
-  const isKey = (expr: string): boolean => (/^KEYS\[\d+\]$/.test(expr) && declared.has(expr)) || keyVars.has(expr);
+  // `KEYS[i]` with a computed index is a key when the header declares a variadic `KEYS[n…]`.
+  const variadic = /^\s*KEYS\[\d+\s*(…|\.\.\.)\]/m.test(header[1] as string);
+  const isKey = (expr: string): boolean => (/^KEYS\[\d+\]$/.test(expr) && declared.has(expr)) || keyVars.has(expr)
+    || (variadic && /^KEYS\[[A-Za-z_]\w*\]$/.test(expr));
   let calls = 0;
   for (const m of code.matchAll(/redis\.p?call\(/g)) {
     calls++;

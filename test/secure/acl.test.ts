@@ -31,6 +31,7 @@ const CONSUMER_RULES = [
   '+ping', '+client|id', '+client|unblock',
   '+xgroup|create', '+xreadgroup', '+xack', '+xclaim', '+xautoclaim', '+xpending', '+xrange', '+xadd', '+type',
   '+evalsha', '+eval', '+zrangebyscore', '+zrange', '+zrem',
+  '+hget', '+hdel', '+time', '+exists', '+xinfo|consumers', '+xgroup|delconsumer',
 ];
 
 /** Partitioned stream for the ordered-consumer user. */
