@@ -10,6 +10,7 @@ export type { CloseOptions } from './consumer/consumer.js';
 export type {
   ConsumerOptions, ConsumerBaseOptions, HandlerOption, BatchHandlerOption, StartAt, MessageHandler, BatchHandler,
 } from './consumer/options.js';
+export type { RateLimit, MessageKey } from './admission/limits.js';
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
