@@ -14,7 +14,10 @@ export type { RateLimit, MessageKey } from './admission/limits.js';
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
-export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
+export type {
+  StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult, RateLimitState, KeyConcurrencyState,
+  KeySlotHolder,
+} from './admin-types.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
 export { maskUrl, parseRedisUrl } from './connection.js';
 export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';
@@ -25,8 +28,8 @@ export { Metrics, MetricsRegistry, defaultRegistry } from './metrics.js';
 export type { MetricsSnapshot, CounterValues } from './metrics.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { streamKeys, scheduleKeys, keySlot, hashTag } from './keys.js';
-export type { StreamKeys, ScheduleKeys } from './keys.js';
+export { streamKeys, scheduleKeys, gateKeys, keySlot, hashTag } from './keys.js';
+export type { StreamKeys, ScheduleKeys, GateKeys } from './keys.js';
 export {
   StreamqError, InvalidOptionError, EncodeError, DecodeError, PayloadTooLargeError, ConnectionError, AuthenticationError,
   WrongTypeError, RedisCommandError, ClosedError, TimeoutError, UnrecoverableError,

@@ -9,8 +9,10 @@
  *   (500), the other (150, sent after the flood) still gets its 50/s, and ends long before the flood.
  * - a Redis restart on its AOF keeps the window: the budget spent before the crash stays spent.
  *
- * Handler start times (each process's clock) trail their grants by a few ms, a varying amount on a
- * loaded machine: windows of start times are reported, and asserted with that jitter allowed.
+ * The promise is on Redis's clock: the grant, taken in the script, is the start as the limit
+ * counts it. A handler starts right after its grant, a few ms later (up to ~100 ms seen when a
+ * process is starved of CPU on a loaded 2-vCPU box): windows of handler start times and that delay
+ * are reported, not asserted (a burst of grants started a few ms apart shifts across a window's edge).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -19,9 +21,6 @@ import { rateGrantTime } from '../../src/admission/rate-limit-gate.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
 import { busiestWindow, kill, ledgerDir, readRuns, spawnConsumer, started, steadyRate, stop, type Child } from './helpers.js';
-
-/** Largest gap allowed between a run's grant and its handler start when checking start-time windows (loaded 2-vCPU box). */
-const START_JITTER_MS = 100;
 
 let server: RedisServer;
 let admin: Admin;
@@ -76,11 +75,10 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     assert.ok(grants.every((g) => Number.isFinite(g)), 'every run has its grant time');
     const byGrant = busiestWindow(grants, 1000);
     const byStart = busiestWindow(runs.map((r) => r.start), 1000);
-    const byStartLessJitter = busiestWindow(runs.map((r) => r.start), 1000 - START_JITTER_MS);
+    const delays = runs.map((r) => r.start - (r.grant as number)).sort((x, y) => x - y);
     const rate = steadyRate(grants, 1000);
-    console.log(`# ${runs.length} runs (${runs.length - total} again after the kill); busiest 1 s window: ${byGrant.count} grants, ${byStart.count} starts (${byStartLessJitter.count} in ${1000 - START_JITTER_MS} ms); steady rate ${rate.toFixed(1)}/s; held back: see metrics`);
+    console.log(`# ${runs.length} runs (${runs.length - total} again after the kill); busiest 1 s window: ${byGrant.count} grants (Redis's clock), ${byStart.count} handler starts (grant → start p99 ${delays[Math.floor(delays.length * 0.99)]} ms, max ${delays[delays.length - 1]} ms); steady rate ${rate.toFixed(1)}/s`);
     assert.ok(byGrant.count <= 200, `a 1 s window on Redis's clock held ${byGrant.count} grants (from ${byGrant.at})`);
-    assert.ok(byStartLessJitter.count <= 200, `a ${1000 - START_JITTER_MS} ms window held ${byStartLessJitter.count} handler starts`);
     assert.ok(Math.abs(rate - 200) <= 20, `steady rate ${rate.toFixed(1)}/s is not within 10 % of 200/s`);
   });
 
@@ -129,23 +127,29 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     await producer.sendMany(Array.from({ length: total }, (_, i) => i));
     await producer.close();
     const grants: number[] = [];
-    const consumer = new Consumer<number>({
-      stream, group: 'g', redis: server.url, registry: new MetricsRegistry(), concurrency: 16, blockMs: 200,
-      rateLimit: { max: 100, perMs: 3_000 },
-      handler: (msg) => { grants.push(rateGrantTime(msg as never) as number); },
-    });
-    consumer.on('error', () => undefined); // connection errors while Redis is down
-    await consumer.start();
+    const consumerNamed = (name: string): Consumer<number> => {
+      const consumer = new Consumer<number>({
+        stream, group: 'g', name, redis: server.url, registry: new MetricsRegistry(), concurrency: 16, blockMs: 200,
+        rateLimit: { max: 100, perMs: 3_000 },
+        handler: (msg) => { grants.push(rateGrantTime(msg as never) as number); },
+      });
+      consumer.on('error', () => undefined); // connection errors while Redis is down
+      return consumer;
+    };
+    const first = consumerNamed('first');
+    await first.start();
     await waitFor(() => grants.length >= 100 || undefined, { deadlineMs: 10_000, description: 'the first window spent' });
     await server.kill();
     await server.restart();
-    const restartedAfter = Date.now() - Math.min(...grants);
+    // A consumer started now asks at once (the first one waits for the end of the window it was told of).
+    const second = consumerNamed('second');
+    await second.start();
+    const secondAskedAfter = Date.now() - Math.min(...grants);
     await waitFor(() => grants.length >= total || undefined, { deadlineMs: 30_000, intervalMs: 100, description: 'every message to run' });
-    await consumer.close();
+    await Promise.all([first.close(), second.close()]);
     const busiest = busiestWindow(grants, 3_000);
-    console.log(`# restart: Redis back ${restartedAfter} ms after the first grant; busiest 3 s window ${busiest.count}`);
-    // The consumer is back (reconnects within 1 s) well inside the first window: a lost log would grant at once.
-    assert.ok(restartedAfter < 1_500, `Redis took ${restartedAfter} ms to come back: too late to prove anything`);
+    console.log(`# restart: a new consumer asked ${secondAskedAfter} ms after the first grant; busiest 3 s window ${busiest.count}; held back (second): ${second.metrics.counters.heldByRateLimit}`);
+    assert.ok(secondAskedAfter < 2_500, `the second consumer started ${secondAskedAfter} ms after the first grant: too late to prove anything`);
     assert.ok(busiest.count <= 100, `${busiest.count} grants in a 3 s window across the restart`);
   });
 });
