@@ -9,6 +9,7 @@
  * its lease and counts no delivery meanwhile (the dispatcher's part). Grants are never given back:
  * a start is a start, even if the handler fails or its consumer dies.
  */
+import { randomBytes } from 'node:crypto';
 import type { Connection } from '../connection.js';
 import type { Message } from '../consumer/message.js';
 import type { GateKeys } from '../keys.js';
@@ -22,7 +23,7 @@ export interface RateLimitGateInit {
   connection: Connection;
   keys: GateKeys;
   limits: ResolvedRateLimits<unknown>;
-  /** This consumer's name: with a counter, it makes each start's token unique in the group. */
+  /** This consumer's name (part of each start's token, for whoever reads the log). */
   consumer: string;
   metrics: Metrics;
   onError(error: Error): void;
@@ -42,23 +43,30 @@ export class RateLimitGate implements AdmissionGate {
   readonly #init: RateLimitGateInit;
   /** Messages held back in their current wait (counted once in the metric). */
   readonly #waiting = new WeakSet<Message<unknown>>();
+  /**
+   * Prefix of this gate's tokens. Unique per gate, not just per consumer name: the consumers of a
+   * PartitionedConsumer share a name and a log, and a consumer restarted under its name must not
+   * overwrite its dead self's starts still in the window (a log entry is a sorted-set member).
+   */
+  readonly #tokenPrefix: string;
   #sequence = 0;
 
   constructor(init: RateLimitGateInit) {
     this.#init = init;
+    this.#tokenPrefix = `${init.consumer}:${randomBytes(6).toString('hex')}:`;
   }
 
   async admit(messages: readonly Message<unknown>[]): Promise<Decision[]> {
     const answers: Decision[] = messages.map(() => true);
     const asked: number[] = [];
     const requests: GateRequest[] = [];
-    const { limits, consumer, onError } = this.#init;
+    const { limits, onError } = this.#init;
     messages.forEach((message, index) => {
       // Granted already (a later gate held it back): the grant stands, no second share is taken.
       if (grantTimes.has(message)) return;
       asked.push(index);
       const key = limits.key === undefined ? undefined : keyOf(limits.key.key, message, 'rateLimit.key', onError);
-      requests.push({ token: `${consumer}:${++this.#sequence}`, key });
+      requests.push({ token: `${this.#tokenPrefix}${++this.#sequence}`, key });
     });
     if (requests.length === 0) return answers;
     const reply = await takeRateGrants(this.#init.connection, this.#init.keys, { group: limits.group, key: limits.key }, requests);

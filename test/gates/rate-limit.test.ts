@@ -7,6 +7,7 @@
  *   200/s, and every message is handled and acknowledged.
  * - per key: a partitioned stream, two tenants at `{ max: 50, perMs: 1000, key }`; one floods
  *   (500), the other (150, sent after the flood) still gets its 50/s, and ends long before the flood.
+ * - a PartitionedConsumer's partitions share one group budget.
  * - a Redis restart on its AOF keeps the window: the budget spent before the crash stays spent.
  *
  * The promise is on Redis's clock: the grant, taken in the script, is the start as the limit
@@ -16,7 +17,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Admin, Consumer, MetricsRegistry, PartitionedProducer, Producer, partitionOf } from '../../src/index.js';
+import { Admin, Consumer, MetricsRegistry, PartitionedConsumer, PartitionedProducer, Producer, partitionOf } from '../../src/index.js';
 import { rateGrantTime } from '../../src/admission/rate-limit-gate.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
@@ -118,6 +119,26 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     }
     assert.ok(Math.abs(calmRate - 50) <= 5, `the calm tenant ran at ${calmRate.toFixed(1)}/s, not its 50/s`);
     assert.ok(Math.max(...calm) < Math.max(...flood) - 5_000, 'the calm tenant finished long before the flood');
+  });
+
+  it('gives a partitioned stream one group budget across its partitions (limitScope: the partitioned stream)', async () => {
+    const stream = uniqueName('rate-parts');
+    const partitions = 3;
+    const producer = new PartitionedProducer<number>({ stream, partitions, redis: server.url, registry: new MetricsRegistry() });
+    await producer.sendMany(Array.from({ length: 120 }, (_, i) => i));
+    await producer.close();
+    const grants: number[] = [];
+    const consumer = new PartitionedConsumer<number>({
+      stream, partitions, group: 'g', redis: server.url, registry: new MetricsRegistry(), blockMs: 100,
+      rateLimit: { max: 40, perMs: 1000 },
+      handler: (msg) => { grants.push(rateGrantTime(msg as never) as number); },
+    });
+    await consumer.start();
+    await waitFor(() => grants.length >= 120 || undefined, { deadlineMs: 20_000, description: 'every message to run' });
+    await consumer.close();
+    const busiest = busiestWindow(grants, 1000);
+    assert.ok(busiest.count <= 40, `${busiest.count} grants in a 1 s window over ${partitions} partitions`);
+    assert.equal(busiest.count, 40, 'the budget is used');
   });
 
   it('keeps the window through a Redis restart on its AOF: a spent budget stays spent', async () => {
