@@ -64,6 +64,8 @@ export class KeyConcurrencyGate implements AdmissionGate {
   #changeQueued = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Whether the last renewal failed (an outage is reported once, not every retry). */
+  #failing = false;
 
   constructor(init: KeyConcurrencyGateInit) {
     this.#init = init;
@@ -146,11 +148,15 @@ export class KeyConcurrencyGate implements AdmissionGate {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#renew().then(
-        () => this.#armRenewal(this.#interval()),
+        () => {
+          this.#failing = false;
+          this.#armRenewal(this.#interval());
+        },
         (error: Error) => {
           // After close the connection goes away with the consumer: what is left expires.
           if (this.#closed) return;
-          this.#init.onError(error);
+          if (!this.#failing) this.#init.onError(error);
+          this.#failing = true;
           this.#armRenewal(RENEW_RETRY_MS);
         },
       );

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { Admin, MetricsRegistry, PartitionedProducer, partitionOf } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { ledgerDir, mostAtOnce, readRuns, spawnConsumer, started, stop, type Child } from './helpers.js';
+import { ledgerDir, mostAtOnce, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
 
 const FLOOD = 5_000;
 const CALM = 100;
@@ -32,6 +32,7 @@ after(async () => {
   for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
   await admin.close();
   await server.stop();
+  removeLedgers();
 });
 
 describe('fairness under per-key concurrency', { timeout: 240_000 }, () => {

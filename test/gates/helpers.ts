@@ -3,7 +3,7 @@
  * their ledgers of handler runs, and the checks run on them (starts per window, runs at once per key).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,20 @@ export interface Child {
   killedAt?: number;
 }
 
-/** A directory for this test's ledgers. */
-export const ledgerDir = (): string => mkdtempSync(join(tmpdir(), 'streamq-gates-'));
+const ledgerDirs: string[] = [];
+
+/** A directory for this test's ledgers (removed by {@link removeLedgers}). */
+export const ledgerDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamq-gates-'));
+  ledgerDirs.push(dir);
+  return dir;
+};
+
+/** Removes every ledger directory made here (call in `after`; set KEEP_LEDGERS=1 to keep them for a post-mortem). */
+export function removeLedgers(): void {
+  if (process.env.KEEP_LEDGERS === '1') return;
+  for (const dir of ledgerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Starts a consumer child (its consumer is named `name` unless `env.NAME` says otherwise); `env` configures it (see the fixture's header). */
 export function spawnConsumer(dir: string, name: string, env: Record<string, string>): Child {

@@ -7,7 +7,8 @@
  *   at the kill (a dead process runs nothing): its slots stay in Redis until they expire, which
  *   can only delay the others, never overlap them. Every message runs and is acknowledged.
  * - A handler slower than the visibility timeout keeps its slot (renewed by the gate): the key's
- *   next message, held by another consumer, starts only after it ends.
+ *   next message, held by another consumer, starts only after it ends — also through a Redis
+ *   restart on its AOF.
  * - Messages without a key are not limited; a message asked about twice holds one slot.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { Admin, Consumer, MetricsRegistry, Producer, type Message } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { kill, ledgerDir, mostAtOnce, readLedger, readRuns, spawnConsumer, started, stop, type Child } from './helpers.js';
+import { kill, ledgerDir, mostAtOnce, readLedger, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
 
 let server: RedisServer;
 let admin: Admin;
@@ -30,6 +31,7 @@ after(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
   await admin.close();
   await server.stop();
+  removeLedgers();
 });
 
 /** Whether every entry of the group was acknowledged. */
@@ -105,6 +107,42 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
     assert.equal(next?.consumer, 'second', 'the next message was held by the other consumer');
     assert.ok((next as { start: number }).start >= (slow as { end: number }).end, `the next one started ${(slow as { end: number }).end - (next as { start: number }).start} ms before the slow one ended`);
     assert.ok((second.metrics.counters.heldByKeyConcurrency) >= 1, 'the metric counts the wait');
+  });
+
+  it('keeps a running handler\'s slot through a Redis restart on its AOF', async () => {
+    const aof = await RedisServer.start({ appendOnly: true, appendFsync: 'always' });
+    closers.push(() => aof.stop());
+    const stream = uniqueName('slot-restart');
+    const producer = new Producer<string>({ stream, redis: aof.url, registry: new MetricsRegistry() });
+    closers.push(() => producer.close());
+    const spans: { data: string; start: number; end: number }[] = [];
+    const consumerNamed = (name: string): Consumer<string> => {
+      const consumer = new Consumer<string>({
+        stream, group: 'g', name, redis: aof.url, registry: new MetricsRegistry(), visibilityTimeoutMs: 1_500, reclaimIntervalMs: 100,
+        blockMs: 100, prefetch: 0, concurrency: 1, groupBy: (msg) => msg.headers.tenant,
+        handler: async (msg) => {
+          const start = Date.now();
+          await new Promise((resolve) => setTimeout(resolve, msg.data === 'slow' ? 4_000 : 10));
+          spans.push({ data: msg.data, start, end: Date.now() });
+        },
+      });
+      consumer.on('error', () => undefined); // connection errors while Redis is down
+      closers.push(() => consumer.close());
+      return consumer;
+    };
+    await consumerNamed('first').start();
+    await producer.send('slow', { headers: { tenant: 'k' } });
+    const admin2 = new Admin({ redis: aof.url });
+    closers.push(() => admin2.close());
+    await waitFor(async () => (await admin2.keyConcurrency(stream, 'g')).keys.length === 1 || undefined, { description: 'the slot taken' });
+    await consumerNamed('second').start();
+    await producer.send('next', { headers: { tenant: 'k' } });
+    await aof.kill();
+    await aof.restart();
+    await waitFor(() => spans.length === 2 || undefined, { deadlineMs: 20_000, description: 'both to run' });
+    const slow = spans.find((x) => x.data === 'slow') as { end: number };
+    const next = spans.find((x) => x.data === 'next') as { start: number };
+    assert.ok(next.start >= slow.end, `the key's next message started ${slow.end - next.start} ms before the slow one ended`);
   });
 
   it('leaves keyless messages unlimited and takes one slot per message however often it is asked', async () => {

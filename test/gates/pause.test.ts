@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { Admin, MetricsRegistry, Producer } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, stop, type Child } from './helpers.js';
+import { kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
 
 let server: RedisServer;
 let admin: Admin;
@@ -25,6 +25,7 @@ after(async () => {
   for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
   await admin.close();
   await server.stop();
+  removeLedgers();
 });
 
 describe('pause and resume across processes', { timeout: 180_000 }, () => {
