@@ -176,5 +176,9 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     console.log(`# restart: a new consumer asked ${secondAskedAfter} ms after the first grant; busiest 3 s window ${busiest.count}; held back (second): ${second.metrics.counters.heldByRateLimit}`);
     assert.ok(secondAskedAfter < 2_500, `the second consumer started ${secondAskedAfter} ms after the first grant: too late to prove anything`);
     assert.ok(busiest.count <= 100, `${busiest.count} grants in a 3 s window across the restart`);
+    assert.ok(second.metrics.counters.heldByRateLimit > 0, 'the metric counts the messages held back');
+    const registry = new MetricsRegistry();
+    registry.register(second.metrics);
+    assert.match(registry.prometheus(), /^streamq_held_by_rate_limit_total\{[^}]*\} [1-9]\d*$/m);
   });
 });
