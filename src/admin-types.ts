@@ -120,3 +120,37 @@ export interface DeleteConsumerResult {
    */
   pending: number;
 }
+
+/** How much of a group's rate limits is used now, as `Admin.rateLimitState` reports it. */
+export interface RateLimitState {
+  /**
+   * The group's limit as its consumers last configured it (within a day), with the starts in the
+   * current window (the last `perMs` on Redis's clock); `null` when no consumer has one.
+   */
+  group: { max: number; perMs: number; used: number } | null;
+  /**
+   * The per-key limit as its consumers last configured it, how many keys have starts in their
+   * current window, and the busiest of them (most used first); `null` when no consumer has one.
+   */
+  perKey: { max: number; perMs: number; activeKeys: number; top: { key: string; used: number }[] } | null;
+}
+
+/** One handler holding a per-key slot. */
+export interface KeySlotHolder {
+  /** The entry's ID. */
+  id: string;
+  /** The stream it came from (a partition's stream for a partitioned stream). */
+  stream: string;
+  /** The consumer running it. */
+  consumer: string;
+  /** When the slot expires unless renewed (its consumer renews it every third of the visibility timeout). */
+  expiresInMs: number;
+}
+
+/** Which keys hold per-key concurrency slots now, as `Admin.keyConcurrency` reports it. */
+export interface KeyConcurrencyState {
+  /** `perKeyConcurrency` as the group's consumers last configured it (within a day), or `null`. */
+  limit: number | null;
+  /** Keys with running handlers, sorted by key (at most 1,000 keys). */
+  keys: { key: string; holders: KeySlotHolder[] }[];
+}

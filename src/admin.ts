@@ -4,7 +4,10 @@
  * dashboard are built on it.
  */
 import { connect, validateRedisOption, type Connection, type RedisOption } from './connection.js';
-import type { ConsumerInfo, DeadLetter, DeleteConsumerResult, PendingEntry, StreamEntry, StreamStats } from './admin-types.js';
+import type {
+  ConsumerInfo, DeadLetter, DeleteConsumerResult, KeyConcurrencyState, PendingEntry, RateLimitState, StreamEntry, StreamStats,
+} from './admin-types.js';
+import { readKeyConcurrency, readRateLimitState } from './admission/state.js';
 import { forEachDeadLetterPage, parseDeadLetter } from './admin-dead-letters.js';
 import { DEFAULT_ADMIN_COMMAND_TIMEOUT_MS, timedConnection, withTimeout } from './admin-timeout.js';
 import { readLevels, streamStats } from './admin-stats.js';
@@ -14,7 +17,7 @@ import { toEntries } from './commands/replies.js';
 import { fieldsToObject } from './codec.js';
 import { deleteConsumer } from './scripts/consumers.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
-import { auxBaseOf, streamKeys } from './keys.js';
+import { auxBaseOf, gateKeys, streamKeys } from './keys.js';
 import { isRedisError } from './redis-errors.js';
 import { pauseGroup, replayDeadLetters, safeTrim } from './scripts/index.js';
 import {
@@ -65,6 +68,7 @@ const TRIM_KEYS = optionKeys<MethodOptions<'trim', 1>>({ maxLen: true, minId: tr
 const DELETE_CONSUMER_KEYS = optionKeys<MethodOptions<'deleteConsumer', 3>>({ force: true });
 const PRUNE_KEYS = optionKeys<MethodOptions<'pruneConsumers', 2>>({ idleMs: true });
 const PAUSE_KEYS = optionKeys<MethodOptions<'pause', 2>>({ forMs: true });
+const RATE_STATE_KEYS = optionKeys<MethodOptions<'rateLimitState', 2>>({ top: true });
 
 const RANGE_SPECIAL = ['-', '+'];
 
@@ -372,5 +376,26 @@ export class Admin {
   /** Removes a schedule of a stream: no tick of it is sent afterwards, by any scheduler. Resolves true when it existed. */
   async removeSchedule(stream: string, name: string): Promise<boolean> {
     return removeSchedule(await this.#conn(), scheduleKeys(expectName('stream', stream)), expectName('name', name));
+  }
+
+  /**
+   * How much of a group's rate limits is used now: the group's window, and the `top` busiest keys
+   * of the per-key limit. `stream` is the consumers' `limitScope`: the stream, or the partitioned
+   * stream's name for a PartitionedConsumer.
+   * @param options.top - how many keys to list. @default 10
+   */
+  async rateLimitState(stream: string, group: string, options: { top?: number } = {}): Promise<RateLimitState> {
+    const top = optionalInteger('top', expectOptions('', options, RATE_STATE_KEYS).top, 10, 1, 1_000);
+    const keys = gateKeys(expectKeyName('stream', stream), expectKeyName('group', group));
+    return readRateLimitState(await this.#conn(), keys, top);
+  }
+
+  /**
+   * The keys of a group that have handlers running under `perKeyConcurrency` now, each with its
+   * holders (entry, stream, consumer, time left). `stream` as for {@link Admin.rateLimitState}.
+   */
+  async keyConcurrency(stream: string, group: string): Promise<KeyConcurrencyState> {
+    const keys = gateKeys(expectKeyName('stream', stream), expectKeyName('group', group));
+    return readKeyConcurrency(await this.#conn(), keys);
   }
 }

@@ -10,10 +10,14 @@ export type { CloseOptions } from './consumer/consumer.js';
 export type {
   ConsumerOptions, ConsumerBaseOptions, HandlerOption, BatchHandlerOption, StartAt, MessageHandler, BatchHandler,
 } from './consumer/options.js';
+export type { RateLimit, MessageKey } from './admission/limits.js';
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
-export type { LevelStats, StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
+export type {
+  LevelStats, StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult, RateLimitState,
+  KeyConcurrencyState, KeySlotHolder,
+} from './admin-types.js';
 export type { PriorityMode } from './priorities.js';
 export { DEFAULT_LEVEL } from './priorities.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
@@ -26,8 +30,8 @@ export { Metrics, MetricsRegistry, defaultRegistry } from './metrics.js';
 export type { MetricsSnapshot, CounterValues } from './metrics.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { streamKeys, scheduleKeys, keySlot, hashTag } from './keys.js';
-export type { StreamKeys, ScheduleKeys } from './keys.js';
+export { streamKeys, scheduleKeys, gateKeys, keySlot, hashTag } from './keys.js';
+export type { StreamKeys, ScheduleKeys, GateKeys } from './keys.js';
 export {
   StreamqError, InvalidOptionError, EncodeError, DecodeError, PayloadTooLargeError, ConnectionError, AuthenticationError,
   WrongTypeError, RedisCommandError, ClosedError, TimeoutError, UnrecoverableError,

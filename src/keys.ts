@@ -89,6 +89,41 @@ export function streamKeys(stream: string): StreamKeys {
   };
 }
 
+/**
+ * The key names of the admission gates' shared state for one consumer group (rate budgets, per-key
+ * concurrency slots), all in the cluster slot of `scope`: the stream's name by default, the
+ * partitioned stream's name for a PartitionedConsumer (so its limits span every partition). The
+ * group's name is length-prefixed, so no group's keys can be mistaken for another's.
+ */
+export interface GateKeys {
+  /** Hash: the limits consumers last configured (`rate`, `keyRate`, `keyConcurrency`), for Admin. */
+  readonly config: string;
+  /** Sorted set: the group's rate-limit log (member: a start's token, score: when, on Redis's clock). */
+  readonly rate: string;
+  /** Sorted set: keys with starts in their rate window (member: the key, score: its last start). */
+  readonly rateKeys: string;
+  /** Sorted set: per-key concurrency keys holding slots (member: the key, score: the latest slot expiry). */
+  readonly slotKeys: string;
+  /** The rate-limit log of one key (like {@link GateKeys.rate}). */
+  rateOf(key: string): string;
+  /** The running slots of one key (member: the holder, score: when the slot expires, on Redis's clock). */
+  slotsOf(key: string): string;
+}
+
+/** The gate state key names of `group` in `scope` (see {@link GateKeys}). */
+export function gateKeys(scope: string, group: string): GateKeys {
+  const prefix = `gates:${group.length}:${group}:`;
+  const key = (suffix: string): string => auxKey(scope, prefix + suffix);
+  return {
+    config: key('config'),
+    rate: key('rate'),
+    rateKeys: key('rate-keys'),
+    slotKeys: key('slot-keys'),
+    rateOf: (k) => key(`rate:${k}`),
+    slotsOf: (k) => key(`slots:${k}`),
+  };
+}
+
 /** The key names of a stream's schedules (see src/scheduler/), all in the stream's cluster slot. */
 export interface ScheduleKeys {
   /** The stream the ticks are appended to. */

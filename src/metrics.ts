@@ -16,6 +16,8 @@ export interface CounterValues {
   leasesRenewed: number;
   leasesLost: number;
   ticksSent: number;
+  heldByRateLimit: number;
+  heldByKeyConcurrency: number;
 }
 
 /** A snapshot of one producer's or consumer's metrics. */
@@ -30,7 +32,7 @@ const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
 
 const emptyCounters = (): CounterValues => ({
   sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0,
-  deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0,
+  deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0, heldByRateLimit: 0, heldByKeyConcurrency: 0,
 });
 
 /** The metrics of one producer or consumer, labelled by stream and group. */
@@ -84,6 +86,8 @@ const COUNTER_HELP: Record<keyof CounterValues, string> = {
   leasesRenewed: 'Lease renewals of long-running handlers',
   leasesLost: 'In-flight entries taken over by another consumer',
   ticksSent: 'Schedule ticks appended by schedulers (each tick once, by the scheduler that claimed it)',
+  heldByRateLimit: 'Messages held back by a rate limit (each counted once per wait, however often it is asked again)',
+  heldByKeyConcurrency: 'Messages held back because perKeyConcurrency handlers of their key were running (once per wait)',
 };
 
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -3,12 +3,14 @@
  * → rate limit (group, then key). The one place a new gate is added.
  */
 import type { Connection } from '../connection.js';
-import type { StreamKeys } from '../keys.js';
+import { gateKeys, type StreamKeys } from '../keys.js';
 import type { Metrics } from '../metrics.js';
 import type { ResolvedConsumerOptions } from '../consumer/options.js';
 import { Admission } from './admission.js';
 import type { AdmissionGate } from './gate.js';
+import { KeyConcurrencyGate } from './key-concurrency-gate.js';
 import { PauseGate } from './pause-gate.js';
+import { RateLimitGate } from './rate-limit-gate.js';
 
 /** What gates are built from. */
 export interface GateContext {
@@ -28,10 +30,20 @@ export interface Gates {
 
 /** Builds the gates of one consumer. */
 export function buildGates(context: GateContext): Gates {
-  const { options } = context;
+  const { options, connection, metrics, onError } = context;
   const pause = new PauseGate({
-    connection: context.connection, keys: context.keys, group: options.group, pollMs: options.pausePollMs, onError: context.onError,
+    connection, keys: context.keys, group: options.group, pollMs: options.pausePollMs, onError,
   });
   const gates: AdmissionGate[] = [pause];
+  const keys = gateKeys(options.limitScope, options.group);
+  if (options.groupBy !== undefined) {
+    gates.push(new KeyConcurrencyGate({
+      connection, keys, groupBy: options.groupBy, limit: options.perKeyConcurrency, ttlMs: options.visibilityTimeoutMs,
+      consumer: options.name, renew: options.handler !== undefined || options.batchHandler !== undefined, metrics, onError,
+    }));
+  }
+  if (options.rateLimit !== undefined) {
+    gates.push(new RateLimitGate({ connection, keys, limits: options.rateLimit, consumer: options.name, metrics, onError }));
+  }
   return { admission: new Admission(gates), pause };
 }

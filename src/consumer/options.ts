@@ -11,6 +11,7 @@ import type { MetricsRegistry } from '../metrics.js';
 import { defaultRegistry } from '../metrics.js';
 import type { Message } from './message.js';
 import type { PriorityMode } from '../priorities.js';
+import { resolveKeyConcurrency, resolveRateLimits, type MessageKey, type RateLimit, type ResolvedRateLimits } from '../admission/limits.js';
 import {
   expectFunction, expectName, expectOptions, expectStreamId, LOGGER_METHODS, optionalBoolean, optionalInteger, optionalMethods,
   optionKeys, REGISTRY_METHODS,
@@ -32,7 +33,6 @@ export type StartAt = '0' | '$' | `${number}-${number}`;
  * Options of {@link Consumer} besides `handler` and `batchHandler` (see {@link ConsumerOptions}).
  * `T` is the message type, for options that see messages.
  */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface ConsumerBaseOptions<T> {
   /** The stream's key, verbatim. */
   stream: string;
@@ -88,6 +88,26 @@ export interface ConsumerBaseOptions<T> {
   priorityMode?: PriorityMode;
   /** Weights of the levels in weighted mode, in the order of `priorities`. @default halving from the top (4/2/1 for three levels) */
   priorityWeights?: number[];
+  /**
+   * At most `max` handler starts per `perMs`, for the whole group across every process (one budget
+   * in Redis); with `key`, per key. An array holds one group limit and one per-key limit: a message
+   * then needs room in both. Messages over the limit wait, keeping their lease, counting no
+   * delivery. @default none
+   */
+  rateLimit?: RateLimit<T> | readonly RateLimit<T>[];
+  /**
+   * The key for {@link ConsumerBaseOptions.perKeyConcurrency} (a tenant, a customer): messages
+   * with the same key share its limit; `undefined` or `''`: not limited. @default none
+   */
+  groupBy?: MessageKey<T>;
+  /** Handlers running at once per `groupBy` key, across the whole group in every process. Needs `groupBy`. @default 1 */
+  perKeyConcurrency?: number;
+  /**
+   * The name whose cluster slot holds the rate budgets and per-key slots: consumers with the same
+   * `limitScope` and `group` share them. A PartitionedConsumer sets it to the partitioned stream's
+   * name, so its limits span every partition. @default stream
+   */
+  limitScope?: string;
   /** Keep this consumer's name in the group after `close()` (by default it leaves the group when it holds no pending entries). @default false */
   keepConsumerOnClose?: boolean;
   /** Where logs go. @default silentLogger */
@@ -124,6 +144,7 @@ export const CONSUMER_OPTION_KEYS = optionKeys<ConsumerOptions<unknown>>({
   concurrency: true, prefetch: true, visibilityTimeoutMs: true, maxDeliveries: true, startAt: true, backoff: true, raw: true,
   deleteOnAck: true, reclaimIntervalMs: true, blockMs: true, delayedPollMs: true, connectTimeoutMs: true, deadLetterMaxLen: true,
   keepConsumerOnClose: true, pausePollMs: true, priorities: true, priorityMode: true, priorityWeights: true,
+  rateLimit: true, groupBy: true, perKeyConcurrency: true, limitScope: true,
   logger: true, registry: true,
 });
 
@@ -155,6 +176,10 @@ export interface ResolvedConsumerOptions<T> {
   priorities: string[] | undefined;
   priorityMode: PriorityMode;
   priorityWeights: number[] | undefined;
+  rateLimit: ResolvedRateLimits<T> | undefined;
+  groupBy: MessageKey<T> | undefined;
+  perKeyConcurrency: number;
+  limitScope: string;
   logger: Logger;
   registry: MetricsRegistry;
 }
@@ -180,8 +205,9 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
   }
   const concurrency = optionalInteger('concurrency', o.concurrency, 16, 1);
   const visibilityTimeoutMs = optionalInteger('visibilityTimeoutMs', o.visibilityTimeoutMs, 30_000, 100);
+  const stream = expectName('stream', o.stream);
   return {
-    stream: expectName('stream', o.stream),
+    stream,
     group: expectName('group', o.group),
     name: o.name === undefined ? defaultConsumerName() : expectName('name', o.name),
     redis: o.redis,
@@ -207,6 +233,9 @@ export function resolveConsumerOptions<T>(input: ConsumerOptions<T>): ResolvedCo
     priorities: o.priorities,
     priorityMode: expectPriorityMode(o.priorityMode),
     priorityWeights: o.priorityWeights,
+    rateLimit: resolveRateLimits<T>(o.rateLimit),
+    ...resolveKeyConcurrency<T>(o.groupBy, o.perKeyConcurrency),
+    limitScope: o.limitScope === undefined ? stream : expectName('limitScope', o.limitScope),
     logger: optionalMethods('logger', o.logger, silentLogger, LOGGER_METHODS),
     registry: optionalMethods('registry', o.registry, defaultRegistry, REGISTRY_METHODS),
   };

@@ -183,7 +183,8 @@ export class PartitionedConsumer<T = unknown> extends EventEmitter<PartitionedCo
     const stream = this.streams[partition] as string;
     const shared = this.#shared as SharedRedis;
     const abort = new AbortController();
-    const common = { ...this.#options, stream, name: this.name, redis: shared.redis };
+    // Rate budgets and per-key slots span every partition: they live in the partitioned stream's slot.
+    const common = { ...this.#options, stream, name: this.name, redis: shared.redis, limitScope: this.#options.limitScope ?? this.stream };
     if (this.ordered) await this.#takeOverPending(stream);
     const options = this.ordered
       ? { ...common, handler: this.#orderedHandler(partition, abort.signal), batchHandler: undefined, concurrency: 1, prefetch: 0 }

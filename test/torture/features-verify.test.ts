@@ -55,7 +55,7 @@ function report(e: FeaturesEvidence, change: (r: FeaturesReport) => void = () =>
   const r: FeaturesReport = {
     ...verdict, ok: false, failures: [], config: FEATURES_SMALL, send, faultLog: [], killLog: [],
     faults: { consumerKills: FEATURES_SMALL.minConsumerKills, redisKills: FEATURES_SMALL.redisKills, cuts: FEATURES_SMALL.cuts },
-    counters: { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0 },
+    counters: { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0, heldByRateLimit: 0, heldByKeyConcurrency: 0 },
     consumerErrors: {}, consumerProcesses: 4, unexpectedExits: [], wallMs: 0, totalMs: 0, runDir: '',
   };
   change(r);

@@ -174,7 +174,7 @@ export class Fleet {
 
   /** Sums of the library's consumer counters over every instance (as last reported). */
   counters(): CounterValues {
-    const total: CounterValues = { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0 };
+    const total: CounterValues = { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0, heldByRateLimit: 0, heldByKeyConcurrency: 0 };
     for (const h of this.#handles) {
       const c = h.stats?.counters;
       if (c === undefined) continue;

@@ -62,7 +62,7 @@ function noteError(error: Error): void {
 function report(): void {
   send({
     type: 'stats', started, handled, failed, warnings, startAttempts, errors: { ...errors },
-    counters: consumer?.metrics.snapshot() ?? { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0 },
+    counters: consumer?.metrics.snapshot() ?? { sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0, deletedWhilePending: 0, leasesRenewed: 0, leasesLost: 0, ticksSent: 0, heldByRateLimit: 0, heldByKeyConcurrency: 0 },
   });
 }
 

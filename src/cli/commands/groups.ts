@@ -5,6 +5,7 @@ import { renderTable, sanitize } from '../format.js';
 import { startAt } from '../options.js';
 import { printJson } from '../output.js';
 import { registerConsumerCommands } from './consumers.js';
+import { registerGateCommands } from './group-gates.js';
 
 /** Options of `groups create`. */
 interface CreateFlags {
@@ -16,6 +17,10 @@ interface DestructiveFlags {
   yes?: boolean;
   to?: string;
 }
+
+/** How a group's pause shows in a table: `no`, `yes` (until resumed) or `until <time>`. */
+export const pausedText = (group: { paused?: boolean; pausedUntil?: Date | null }): string =>
+  group.paused !== true ? 'no' : group.pausedUntil ? `until ${group.pausedUntil.toISOString()}` : 'yes';
 
 /** Registers `groups list` and `groups create`. */
 const registerListCreate = (groups: Command): void => {
@@ -30,8 +35,8 @@ const registerListCreate = (groups: Command): void => {
       if (ctx.json) return printJson(ctx.out, { stream, groups: stats.groups });
       ctx.out.line(
         renderTable(
-          ['group', 'consumers', 'pending', 'lag', 'last delivered', 'entries read'],
-          stats.groups.map((g) => [g.name, g.consumers, g.pending, g.lag ?? 'unknown', g.lastDeliveredId, g.entriesRead]),
+          ['group', 'consumers', 'pending', 'lag', 'last delivered', 'entries read', 'paused'],
+          stats.groups.map((g) => [g.name, g.consumers, g.pending, g.lag ?? 'unknown', g.lastDeliveredId, g.entriesRead, pausedText(g)]),
           { empty: '(no groups)' },
         ),
       );
@@ -88,10 +93,11 @@ const registerDeleteReset = (groups: Command): void => {
     });
 };
 
-/** Registers `streamq groups list|create|delete|reset|delete-consumer|prune`. */
+/** Registers `streamq groups list|create|delete|reset|delete-consumer|prune|pause|resume|limits`. */
 export const registerGroups = (program: Command): void => {
-  const groups = program.command('groups').description('list, create, delete or reset consumer groups; delete or prune their consumers');
+  const groups = program.command('groups').description('list, create, delete or reset consumer groups; delete or prune their consumers; pause, resume, show limits');
   registerListCreate(groups);
   registerDeleteReset(groups);
   registerConsumerCommands(groups);
+  registerGateCommands(groups);
 };

@@ -4,6 +4,7 @@ import { contextOf, withAdmin } from '../context.js';
 import { CliError, ExitCode, notFound } from '../exit-codes.js';
 import { formatDuration, renderTable, sanitize } from '../format.js';
 import { printJson, type Output } from '../output.js';
+import { pausedText } from './groups.js';
 
 /** A group with its consumers, as `stats` reports it. */
 export interface GroupReport extends GroupStats {
@@ -83,8 +84,8 @@ const printReports = (out: Output, reports: StreamReport[]): void => {
   out.line('');
   out.line(
     renderTable(
-      ['stream', 'group', 'consumers', 'pending', 'lag', 'last delivered'],
-      groups.map(({ stream, g }) => [stream, g.name, g.consumers, g.pending, g.lag ?? 'unknown', g.lastDeliveredId]),
+      ['stream', 'group', 'consumers', 'pending', 'lag', 'last delivered', 'paused'],
+      groups.map(({ stream, g }) => [stream, g.name, g.consumers, g.pending, g.lag ?? 'unknown', g.lastDeliveredId, pausedText(g)]),
     ),
   );
   const consumers = groups.flatMap(({ stream, g }) => g.consumerList.map((c) => ({ stream, group: g.name, c })));
