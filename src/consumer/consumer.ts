@@ -327,6 +327,8 @@ export class Consumer<T = unknown> extends EventEmitter<ConsumerEvents> implemen
     await parts.gates.admission.close();
     parts.runner.stop();
     const unstarted = [...parts.queue.takeAll(), ...this.#iterator.end()];
+    // Admitted but never started: their gate shares (a key slot) go back now, not at their expiry.
+    for (const message of unstarted) parts.gates.admission.release(message as Message<unknown>);
     await parts.runner.drain(Math.max(0, deadline - Date.now()));
     for (const lane of parts.lanes) await lane.stopSettling(Math.max(1_000, deadline - Date.now()));
     for (const lane of parts.lanes) {
