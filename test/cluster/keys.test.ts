@@ -105,14 +105,15 @@ function checkScript(name: string, source: string): string[] {
   for (const used of code.matchAll(/KEYS\[(\d+)\]/g)) {
     if (!declared.has(used[0])) problems.push(`${name}: ${used[0]} used but not documented in the header`);
   }
+  // `KEYS[i]` with a computed index is a key when the header declares a variadic `KEYS[n…]` (or `n..`).
+  const variadic = /^\s*KEYS\[\d+\s*(…|\.\.\.?)\]/m.test(header[1] as string);
+  const keyExpr = variadic ? /^KEYS\[(\d+|[A-Za-z_]\w*)\]$/ : /^KEYS\[\d+\]$/;
   const keyVars = new Map<string, string>();
   for (const m of code.matchAll(/local\s+([\w\s,]+?)\s*=\s*([^\n]+)/g)) {
     const names = (m[1] as string).split(',').map((s) => s.trim());
     const values = (m[2] as string).split(',').map((s) => s.trim());
-    names.forEach((n, i) => { if (/^KEYS\[\d+\]$/.test(values[i] ?? '')) keyVars.set(n, values[i] as string); });
+    names.forEach((n, i) => { if (keyExpr.test(values[i] ?? '')) keyVars.set(n, values[i] as string); });
   }
-  // `KEYS[i]` with a computed index is a key when the header declares a variadic `KEYS[n…]`.
-  const variadic = /^\s*KEYS\[\d+\s*(…|\.\.\.)\]/m.test(header[1] as string);
   const isKey = (expr: string): boolean => (/^KEYS\[\d+\]$/.test(expr) && declared.has(expr)) || keyVars.has(expr)
     || (variadic && /^KEYS\[[A-Za-z_]\w*\]$/.test(expr));
   let calls = 0;

@@ -36,7 +36,9 @@ describe('waitForReplicas', { timeout: 100_000 }, () => {
 
   it('rejects with a ReplicationError when fewer replicas acknowledged; the entry is on the master', async () => {
     const stream = uniqueName('wait-two');
-    const producer = producerFor(stream, 2, 100);
+    // WAIT waits its whole timeout here (2 replicas wanted, 1 exists): long enough for the one
+    // replica to acknowledge on a loaded machine (100 ms was not, under a full test run).
+    const producer = producerFor(stream, 2, 1_000);
     try {
       const error = await producer.send({ n: 1 }).then(() => assert.fail('expected a ReplicationError'), (e: unknown) => e);
       assert.ok(error instanceof ReplicationError, String(error));
@@ -44,7 +46,7 @@ describe('waitForReplicas', { timeout: 100_000 }, () => {
       assert.equal(error.required, 2);
       assert.equal(error.ids.length, 1);
       assert.equal(error.code, 'ERR_STREAMQ_TIMEOUT');
-      assert.match(error.message, /Only 1 of 2 required replicas acknowledged entry .* within 100 ms/);
+      assert.match(error.message, /Only 1 of 2 required replicas acknowledged entry .* within 1000 ms/);
       const admin = new Admin({ redis: { rootNodes: cluster.rootNodes() } });
       try {
         assert.deepEqual((await admin.read(stream)).map((e) => e.id), error.ids, 'the entry was written on the master');
@@ -59,7 +61,8 @@ describe('waitForReplicas', { timeout: 100_000 }, () => {
   it('rejects when the stream master lost its replica', async () => {
     const stream = uniqueName('wait-gone');
     const slot = keySlot(stream);
-    const producer = producerFor(stream, 1, 200);
+    // The first send must be acknowledged by the live replica: a timeout a loaded machine meets.
+    const producer = producerFor(stream, 1, 2_000);
     try {
       await producer.send({ n: 0 });
       // Find the master serving the slot and SIGKILL its replica.

@@ -56,10 +56,11 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
     children.push(...fleet);
     await Promise.all(fleet.map((x) => started(x)));
     const victim = fleet[1] as Child;
-    // Killed while it runs handlers (starts without an end in its ledger).
+    // Killed while it runs handlers (starts without an end in its ledger). Early in the run: on a
+    // loaded machine the victim may start last and get only a small share of the 1,200.
     await waitFor(() => {
       const runs = readLedger(victim.name, victim.ledger);
-      return (runs.length >= 100 && runs.filter((r) => r.end === undefined).length >= 2) || undefined;
+      return (runs.length >= 20 && runs.filter((r) => r.end === undefined).length >= 2) || undefined;
     }, { deadlineMs: 30_000, intervalMs: 5, description: 'the victim to run handlers' });
     await kill(victim);
     await waitFor(() => drained(stream, group), { deadlineMs: 90_000, intervalMs: 200, description: 'every message acknowledged' });
