@@ -13,6 +13,11 @@ export type {
 export { Message } from './consumer/message.js';
 export { Admin } from './admin.js';
 export type { AdminOptions, DeadLetterSelection } from './admin.js';
+export type { StreamSnapshot, GroupSnapshot } from './admin-overview.js';
+export type { DelayedMessage, DelayedPage } from './admin-delayed.js';
+export type { DeadLetterQuery, DeadLetterSearchPage } from './admin-search.js';
+export type { ServerInfo } from './admin-server.js';
+export type { DeadLetterOutcome } from './scripts/index.js';
 export type { StreamStats, GroupStats, ConsumerInfo, PendingEntry, StreamEntry, DeadLetter, DeleteConsumerResult } from './admin-types.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
 export { maskUrl, parseRedisUrl } from './connection.js';
