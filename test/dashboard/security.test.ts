@@ -202,7 +202,8 @@ describe('dashboard access control (a real server)', () => {
       assert.equal((await request(protectedDash.url, path, { headers: bearer(TOKEN) })).status, 200, path);
     }
     assert.equal((await request(protectedDash.url, '/')).status, 200, 'the page loads, to ask for the token');
-    assert.deepEqual((await request(protectedDash.url, '/api/info')).json(), { readOnly: false, authRequired: true });
+    const info = (await request(protectedDash.url, '/api/info')).json<{ readOnly: boolean; authRequired: boolean }>();
+    assert.deepEqual([info.readOnly, info.authRequired], [false, true]);
     const host = new URL(protectedDash.url).host;
     const post = (token: string) => request(protectedDash.url, `/api/streams/${stream}/dead-letters/purge`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', Origin: `http://${host}`, ...bearer(token) }, body: '{"all":true}',
