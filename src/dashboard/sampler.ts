@@ -214,11 +214,13 @@ export class Sampler {
     const lags = snap.groups.map((g) => g.lag).filter((lag): lag is number => lag !== null);
     const oldest = snap.groups.map((g) => msOfId(g.oldestPendingId)).filter((ms): ms is number => ms !== null);
     const delivered = [...sample.groups.values()].map((g) => g.delivered);
+    const known = delivered.filter((d): d is number => d !== null);
     return {
       stream: snap.stream,
       length: snap.length,
       rateIn: sample.in,
-      rateOut: delivered.length === 0 || delivered.some((d) => d === null) ? (delivered.length === 0 ? 0 : null) : delivered.reduce((a, b) => (a ?? 0) + (b ?? 0), 0),
+      // Groups whose entries-read Redis does not know are left out; null only when none is known.
+      rateOut: known.length === 0 ? (delivered.length === 0 ? 0 : null) : known.reduce((a, b) => a + b, 0),
       groups: snap.groups.length,
       pending: snap.groups.reduce((sum, g) => sum + g.pending, 0),
       worstLag: lags.length === 0 ? null : Math.max(...lags),

@@ -48,7 +48,7 @@ export function TimeChart({ history, kinds, withIn, title }: { history: History;
         width: Math.max(300, el.clientWidth), height: 220, ms: 1, series,
         axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, size: 60 }],
         scales: { y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)] } },
-        legend: { live: true },
+        legend: { live: true, markers: { width: 3, dash: (u, i) => { const d = u.series[i]?.dash; return d === undefined ? 'solid' : (d[0] ?? 0) <= 2 ? 'dotted' : 'dashed'; } } },
         cursor: { drag: { x: false, y: false } },
       };
       plot.current = new uPlot(options, data, el);

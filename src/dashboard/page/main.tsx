@@ -100,7 +100,7 @@ function Main() {
         <span id="mode" class={`badge ${canWrite ? 'rw' : 'ro'}`}>{mode}</span>
         {info.readOnly && !info.authRequired ? null : <TokenForm onChange={() => { setTokenSet(Boolean(getToken())); setTick((n) => n + 1); }} />}
         <span class="spacer" />
-        <button type="button" id="auto-refresh" aria-pressed={!paused} onClick={() => setPaused(!paused)}>{paused ? '▶ Resume refresh' : '⏸ Pause refresh'}</button>
+        <button type="button" id="auto-refresh" aria-pressed={!paused} onClick={() => setPaused(!paused)}>{paused ? 'Resume auto-refresh' : 'Pause auto-refresh'}</button>
         <button type="button" onClick={() => setTick((n) => n + 1)} aria-label="Refresh now">↻</button>
         <label class="theme">Theme{' '}
           <select id="theme" value={theme} onChange={(e) => setTheme((e.target as HTMLSelectElement).value)}>

@@ -69,10 +69,10 @@ export function GroupsTab({ stream, snapshot, reload }: TabProps) {
         })();
       }}>
         <strong>Reset position</strong>
-        <label>Group <select value={resetGroup} onChange={(e) => setResetGroup((e.target as HTMLSelectElement).value)}>
+        <label>Group <select id="reset-group-name" value={resetGroup || snapshot.groups[0]?.name} onChange={(e) => setResetGroup((e.target as HTMLSelectElement).value)}>
           {snapshot.groups.map((g) => <option key={g.name} value={g.name}>{safe(g.name).slice(0, 120)}</option>)}
         </select></label>
-        <label>to ID <input value={resetId} pattern="\d+(-\d+)?|\$" onInput={(e) => setResetId((e.target as HTMLInputElement).value)} /></label>
+        <label>to ID <input id="reset-id" value={resetId} pattern="\d+(-\d+)?|\$" onInput={(e) => setResetId((e.target as HTMLInputElement).value)} /></label>
         <Action onClick={() => (document.getElementById('reset-group') as HTMLFormElement | null)?.requestSubmit()}>Reset</Action>
       </form>
     </div>
