@@ -119,3 +119,19 @@ export const bodyIds = (body: Record<string, unknown>): string[] => {
   if (!ids.every((id): id is string => typeof id === 'string' && ID.test(id))) throw new BadRequest('every id must be an entry ID such as 1700000000000-0');
   return ids;
 };
+
+const MAX_SEQ = 18446744073709551615n;
+
+/**
+ * A range bound with an exclusive `(ID` turned into the inclusive ID next to it (the Admin API
+ * takes inclusive IDs): the next ID up for a `start`, the next ID down for an `end`.
+ */
+export const inclusive = (value: string, side: 'start' | 'end'): string => {
+  if (!value.startsWith('(')) return value;
+  const [msText, seqText] = value.slice(1).split('-');
+  const ms = BigInt(msText ?? '0');
+  const seq = seqText === undefined ? (side === 'start' ? MAX_SEQ : 0n) : BigInt(seqText);
+  if (side === 'start') return seq === MAX_SEQ ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  return ms === 0n ? '0-0' : `${ms - 1n}-${MAX_SEQ}`;
+};

@@ -5,7 +5,7 @@
 import type { Admin } from '../index.js';
 import type { StreamStats } from '../admin-types.js';
 import { isUnavailable } from './availability.js';
-import { bound, decodeSegment, flag, int, readName, text, validName } from './params.js';
+import { bound, decodeSegment, flag, inclusive, int, readName, text, validName } from './params.js';
 import type { Publisher } from './publisher.js';
 import type { Sampler } from './sampler.js';
 import { streamPost } from './routes-actions.js';
@@ -85,8 +85,8 @@ const groupGet = async (admin: Admin, stream: string, rest: string[], query: URL
   const minIdleMs = int(query, 'minIdleMs', undefined, 0, 10 ** 12);
   const entries = await admin.pending(stream, group, {
     count: int(query, 'count', 100, 1, 1000) ?? 100,
-    start: bound(query, 'start', '-'),
-    end: bound(query, 'end', '+'),
+    start: inclusive(bound(query, 'start', '-'), 'start'),
+    end: inclusive(bound(query, 'end', '+'), 'end'),
     ...(consumer !== null && consumer !== '' ? { consumer: readName(consumer, 'consumer') } : {}),
     ...(minIdleMs !== undefined ? { minIdleMs } : {}),
   });
@@ -136,7 +136,7 @@ const streamGet = async (ctx: RouteContext, stream: string, rest: string[], quer
   }
   if (what === 'schedules') return ok({ stream, schedules: await admin.schedules(validName(stream, 'stream')) });
   const count = int(query, 'count', 50, 1, 1000) ?? 50;
-  const range = { start: bound(query, 'start', '-'), end: bound(query, 'end', '+'), count };
+  const range = { start: inclusive(bound(query, 'start', '-'), 'start'), end: inclusive(bound(query, 'end', '+'), 'end'), count };
   if (what === 'entries') return ok({ stream, entries: await admin.read(stream, { ...range, reverse: flag(query, 'reverse', false) }) });
   throw new NotFound('no such route');
 };

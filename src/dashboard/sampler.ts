@@ -200,7 +200,9 @@ export class Sampler {
     const dead = await this.#deadPerGroup(snap, prev);
     for (const g of snap.groups) {
       const before = prev.groups.find((p) => p.name === g.name);
-      const delivered = before && g.entriesRead !== null && before.entriesRead !== null ? g.entriesRead - before.entriesRead : null;
+      // A group that has delivered nothing yet may report entries-read as unknown: it is 0.
+      const readBefore = before ? before.entriesRead ?? (before.lastDeliveredId === '0-0' ? 0 : null) : null;
+      const delivered = g.entriesRead !== null && readBefore !== null ? g.entriesRead - readBefore : null;
       const deadLettered = before ? dead.get(g.name) ?? 0 : null;
       // Leaving the pending list is an ack or a dead letter (dead-letter.lua acknowledges too).
       const acked = delivered !== null && before ? Math.max(0, delivered - (g.pending - before.pending) - (deadLettered ?? 0)) : null;
