@@ -73,7 +73,7 @@ export async function startScene(url: string, prefix: string): Promise<Scene> {
   const raw = await rawClient(url);
   await raw.sendCommand(['XGROUP', 'CREATE', names.hostile, `g-${XSS}`, '0', 'MKSTREAM']);
   await raw.sendCommand(['XADD', names.hostile, '*', 'd', JSON.stringify({ html: XSS, bidi: BIDI, huge: HUGE }), 'h', JSON.stringify({ [XSS]: BIDI, trace: '<script>alert(2)</script>' })]);
-  await raw.sendCommand(['XADD', names.hostile, '*', `<b onmouseover=alert(3)>`, XSS, 'bad-utf8', Buffer.from([0xff, 0xfe, 0x3c, 0x62, 0x3e]).toString('latin1')]);
+  await raw.sendCommand(['XADD', names.hostile, '*', `<b onmouseover=alert(3)>`, XSS, 'bad-utf8', Buffer.from([0xff, 0xfe, 0x3c, 0x62, 0x3e, 0xc3])]);
   await raw.sendCommand(['XADD', names.hostile, '*', 'd', JSON.stringify(HUGE)]);
   await raw.sendCommand(['XREADGROUP', 'GROUP', `g-${XSS}`, `c-${BIDI}`, 'COUNT', '3', 'STREAMS', names.hostile, '>']);
   const [first] = await admin.pending(names.hostile, `g-${XSS}`, { count: 1 });
