@@ -10,6 +10,7 @@ import { InvalidOptionError } from '../index.js';
 import { expectInteger, expectOptions, optionKeys } from '../validate.js';
 import { buildHandler, HANDLER_OPTION_KEYS, validateHandlerOptions, type DashboardHandlerOptions } from './handler.js';
 import { allowedHosts, isLoopbackHost, type HostPolicy } from './security.js';
+import { loadAssets } from './static.js';
 
 export { createDashboardHandler } from './handler.js';
 export type { DashboardHandler, DashboardHandlerOptions } from './handler.js';
@@ -85,6 +86,7 @@ export const startDashboard = async (input: DashboardOptions): Promise<Dashboard
   if (!isLoopbackHost(host) && !options.token && !options.readToken) {
     throw new InvalidOptionError(`Refusing to listen on ${host} without a token: anyone who can reach it could read your messages. Give a token (or a read token), or bind 127.0.0.1`);
   }
+  await loadAssets(); // refuse to start without the page (a build that did not bundle it)
   const { port, host: _host, allowedHosts: extraHosts, ...handlerOptions } = options;
   let hosts: HostPolicy = allowedHosts(host, 0);
   const handler = buildHandler(handlerOptions, { hosts: () => hosts, schemes: ['http'] });

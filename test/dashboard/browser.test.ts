@@ -408,6 +408,10 @@ describe('dashboard in a browser while Redis is down', { skip: SKIP }, () => {
       assert.equal(await stale(), true);
       assert.equal(await page.locator('#groups tr', { hasText: 'g' }).count() >= 1, true, 'the last data stays, marked stale');
       await shot(page, 'outage');
+      await page.locator('a', { hasText: 'all streams' }).click();
+      await page.locator('#streams tbody tr', { hasText: name }).waitFor();
+      await page.locator('#outage', { hasText: /^Redis unreachable since/ }).waitFor();
+      assert.equal(await stale(), true, 'the overview, served from the sampler\'s memory, is marked stale too');
       await own.restart();
       await page.locator('#outage').waitFor({ state: 'detached', timeout: 20_000 });
       assert.equal(await stale(), false);

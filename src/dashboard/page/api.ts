@@ -52,7 +52,9 @@ async function parse<T>(response: Response): Promise<T> {
     if (error.code === 'REDIS_UNAVAILABLE') tellOutage(error.since ?? new Date().toISOString());
     throw error;
   }
-  tellOutage(null);
+  // The overview answers from the sampler's memory during an outage, saying so.
+  const redis = (body as { redis?: { available?: boolean; since?: number | null } } | null)?.redis;
+  tellOutage(redis?.available === false ? new Date(redis.since ?? Date.now()).toISOString() : null);
   return body as T;
 }
 
