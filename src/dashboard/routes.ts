@@ -144,7 +144,7 @@ const streamGet = async (ctx: RouteContext, stream: string, rest: string[], quer
 /** `/api/overview`: the sampler's latest rows, totals and server facts. */
 const overview = async (ctx: RouteContext): Promise<RouteResult> => {
   const state = ctx.sampler.state;
-  if (state.sampledAt === null && state.unavailableSince === null) await ctx.sampler.tick();
+  if (state.sampledAt === null && state.unavailableSince === null && state.error === null) await ctx.sampler.tick();
   const now = ctx.sampler.state;
   const rows = now.rows;
   const sum = (pick: (r: (typeof rows)[number]) => number | null | undefined): number => rows.reduce((s, r) => s + (pick(r) ?? 0), 0);
@@ -153,8 +153,8 @@ const overview = async (ctx: RouteContext): Promise<RouteResult> => {
     pending: sum((r) => r.pending), deadLetters: sum((r) => r.deadLetters), delayed: sum((r) => r.delayed), paused: sum((r) => r.paused),
   };
   return ok({
-    streams: rows, totals, server: now.server, sampledAt: now.sampledAt, sampleMs: now.sampleMs, intervalMs: ctx.sampler.intervalMs,
-    redis: { available: now.unavailableSince === null, since: now.unavailableSince },
+    streams: rows, totals, server: now.server, sampledAt: now.sampledAt, ageMs: now.sampledAt === null ? null : Date.now() - now.sampledAt, sampleMs: now.sampleMs, intervalMs: ctx.sampler.intervalMs,
+    redis: { available: now.unavailableSince === null, since: now.unavailableSince }, error: now.error,
   });
 };
 

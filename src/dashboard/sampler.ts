@@ -46,6 +46,8 @@ export interface OverviewState {
   sampleMs: number | null;
   /** When Redis stopped answering the sampler (ms), or null while it answers. */
   unavailableSince: number | null;
+  /** Why the last tick failed when Redis did answer (e.g. a cluster without a node list), else null. */
+  error: { code: string; message: string } | null;
 }
 
 /** Options of {@link Sampler}. */
@@ -84,7 +86,7 @@ export class Sampler {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #prev = new Map<string, StreamSnapshot>();
-  #state: OverviewState = { rows: [], server: null, sampledAt: null, sampleMs: null, unavailableSince: null };
+  #state: OverviewState = { rows: [], server: null, sampledAt: null, sampleMs: null, unavailableSince: null, error: null };
   #stopped = false;
 
   constructor(options: SamplerOptions) {
@@ -155,10 +157,11 @@ export class Sampler {
       }
       this.#prev = prev;
       this.#history.record(at, samples);
-      this.#state = { rows, server, sampledAt: at, sampleMs: Math.round(performance.now() - started), unavailableSince: null };
+      this.#state = { rows, server, sampledAt: at, sampleMs: Math.round(performance.now() - started), unavailableSince: null, error: null };
       this.#ticks++;
     } catch (error) {
       if (isUnavailable(error)) this.#state = { ...this.#state, unavailableSince: this.#state.unavailableSince ?? Date.now() };
+      else this.#state = { ...this.#state, unavailableSince: null, error: errorRow('', error).error ?? null };
       this.#ticks = 0; // list again when Redis is back
     }
   }

@@ -325,7 +325,7 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     await page.locator('#streams tbody tr', { hasText: 'onerror' }).waitFor();
     for (const tab of ['groups', 'consumers', 'pending', 'messages', 'dead-letters', 'delayed']) {
       await page.goto(streamUrl(hostile, tab));
-      await page.locator(`#tab-${tab}[aria-selected=true]`).waitFor();
+      await page.locator(`#tab-${tab}[aria-current=page]`).waitFor();
       await page.locator('#tabpanel .muted', { hasText: 'loading' }).waitFor({ state: 'detached' });
       if (tab === 'messages' || tab === 'dead-letters') {
         await page.locator('button.link', { hasText: /show all/ }).first().waitFor();

@@ -64,6 +64,9 @@ export function OverviewView({ route }: { route: Route }) {
   return (
     <section id="overview" aria-label="Overview">
       <ErrorLine error={error} />
+      {data?.error ? <p class="error" role="alert">⚠ Sampling failed: <Text value={`${data.error.code}: ${data.error.message}`} /></p> : null}
+      {data?.sampledAt && data.redis.available && (data.ageMs ?? 0) > 3 * data.intervalMs
+        ? <p class="error" role="alert">The data is stale since {time(data.sampledAt)}: sampling is slower than every {data.intervalMs / 1000} s.</p> : null}
       {t ? (
         <dl id="totals" class="facts totals">
           {([['streams', num(t.streams)], ['entries', num(t.length)], ['in', rate(t.rateIn)], ['out', rate(t.rateOut)], ['pending', num(t.pending)],

@@ -71,14 +71,14 @@ export function StreamView({ stream, route }: { stream: string; route: Route }) 
         </dl>
       ) : null}
       <Charts stream={stream} />
-      <div role="tablist" class="tabs" aria-label="Stream views">
+      <nav class="tabs" aria-label="Stream views">
         {TABS.map((t) => (
-          <a key={t.id} role="tab" id={`tab-${t.id}`} aria-selected={t.id === tab.id} href={formatRoute({ stream, tab: t.id, params: t.id === tab.id ? route.params : pick(route.params, ['group']) })}>{t.label}</a>
+          <a key={t.id} id={`tab-${t.id}`} aria-current={t.id === tab.id ? 'page' : undefined} href={formatRoute({ stream, tab: t.id, params: t.id === tab.id ? route.params : pick(route.params, ['group']) })}>{t.label}</a>
         ))}
-      </div>
-      <div role="tabpanel" aria-labelledby={`tab-${tab.id}`} id="tabpanel">
+      </nav>
+      <section aria-labelledby={`tab-${tab.id}`} id="tabpanel">
         {snapshot ? <View stream={stream} snapshot={snapshot} route={route} reload={reload} /> : <p class="muted">loading…</p>}
-      </div>
+      </section>
     </section>
   );
 }

@@ -16,9 +16,13 @@ export interface Overview {
   totals: { streams: number; errors: number; length: number; rateIn: number; rateOut: number; pending: number; deadLetters: number; delayed: number; paused: number };
   server: ServerInfo | null;
   sampledAt: number | null;
+  /** How old the sample is, by the server's clock (ms). */
+  ageMs: number | null;
   sampleMs: number | null;
   intervalMs: number;
   redis: { available: boolean; since: number | null };
+  /** Why sampling failed while Redis answered, else null. */
+  error: { code: string; message: string } | null;
 }
 
 export interface Group {
