@@ -70,7 +70,10 @@ export function StreamView({ stream, route }: { stream: string; route: Route }) 
           <div><dt>delayed</dt><dd>{num(snapshot.delayed)}</dd></div>
         </dl>
       ) : null}
-      <Charts stream={stream} />
+      <details class="chart-section" open>
+        <summary>Charts of the last hour</summary>
+        <Charts stream={stream} />
+      </details>
       <nav class="tabs" aria-label="Stream views">
         {TABS.map((t) => (
           <a key={t.id} id={`tab-${t.id}`} aria-current={t.id === tab.id ? 'page' : undefined} href={formatRoute({ stream, tab: t.id, params: t.id === tab.id ? route.params : pick(route.params, ['group']) })}>{t.label}</a>
