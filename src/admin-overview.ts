@@ -1,14 +1,13 @@
 /**
- * One stream's state in few round trips, for dashboards that sample many streams often
+ * One stream's state in one script call, for dashboards that sample many streams often
  * (`Admin.snapshot`): what `Admin.stats` reports plus the counters rates are computed from
  * (entries ever added, the dead-letter stream's last ID) and each group's oldest pending entry.
  */
 import type { GroupStats } from './admin-types.js';
-import { toNumber, toNumberOrNull, toRecord } from './commands/replies.js';
 import { parseXinfoGroups } from './commands/xinfo.js';
 import type { Connection } from './connection.js';
 import { streamKeys } from './keys.js';
-import { isRedisError } from './redis-errors.js';
+import { readStreamSnapshot } from './scripts/snapshot.js';
 
 /** A group in a {@link StreamSnapshot}. */
 export interface GroupSnapshot extends GroupStats {
@@ -46,33 +45,8 @@ export interface StreamSnapshot {
   at: Date;
 }
 
-interface InfoParts { length: number; entriesAdded: number | null; firstId: string | null; lastId: string | null }
-
-const idOf = (entry: unknown): string | null => (Array.isArray(entry) ? String(entry[0]) : null);
-
-/** XINFO STREAM → the parts a snapshot keeps; `null` when the key does not exist. */
-const readInfo = (connection: Connection, key: string): Promise<InfoParts | null> =>
-  connection.send(key, ['XINFO', 'STREAM', key]).then(
-    (reply) => {
-      const info = toRecord(reply);
-      const length = toNumber(info.length);
-      const lastGenerated = info['last-generated-id'];
-      return {
-        length,
-        entriesAdded: toNumberOrNull(info['entries-added']),
-        firstId: idOf(info['first-entry']),
-        lastId: lastGenerated !== undefined && String(lastGenerated) !== '0-0' ? String(lastGenerated) : length > 0 ? idOf(info['last-entry']) : null,
-      };
-    },
-    (error: unknown) => {
-      if (isRedisError(error, 'ERR')) return null; // no such key
-      throw error;
-    },
-  );
-
-/** Paused groups → until when (0: until resumed); expired pauses left out. */
-const readPaused = async (connection: Connection, key: string, now: number): Promise<Map<string, number>> => {
-  const flat = await connection.send<string[]>(key, ['HGETALL', key]).catch(() => [] as string[]);
+/** Paused groups → until when (0: until resumed), from the paused hash; expired pauses left out. */
+const pausedGroups = (flat: string[], now: number): Map<string, number> => {
   const paused = new Map<string, number>();
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const until = Number(flat[i + 1]);
@@ -81,41 +55,27 @@ const readPaused = async (connection: Connection, key: string, now: number): Pro
   return paused;
 };
 
-/** The oldest pending ID of a group (XPENDING summary form), or `null`. */
-const oldestPending = async (connection: Connection, stream: string, group: string): Promise<string | null> => {
-  const reply = await connection.send<unknown[]>(stream, ['XPENDING', stream, group]);
-  return Array.isArray(reply) && reply[1] !== null && reply[1] !== undefined ? String(reply[1]) : null;
-};
-
-/** Reads one stream's snapshot: five commands sent together, then one XPENDING per group. */
+/** Reads one stream's snapshot in one script call (stream-snapshot.lua). */
 export async function readSnapshot(connection: Connection, stream: string): Promise<StreamSnapshot> {
-  const keys = streamKeys(stream);
   const now = Date.now();
-  const [info, groups, dead, delayed, paused] = await Promise.all([
-    readInfo(connection, stream),
-    connection.send(stream, ['XINFO', 'GROUPS', stream]).then(parseXinfoGroups, (error: unknown) => {
-      if (isRedisError(error, 'ERR')) return [] as GroupStats[];
-      throw error;
-    }),
-    readInfo(connection, keys.dead),
-    connection.send<number>(keys.delayed, ['ZCARD', keys.delayed]).then(Number),
-    readPaused(connection, keys.paused, now),
-  ]);
-  const oldest = await Promise.all(groups.map((g) => (g.pending > 0 ? oldestPending(connection, stream, g.name) : null)));
+  const raw = await readStreamSnapshot(connection, streamKeys(stream));
+  const groups = parseXinfoGroups(raw.groups);
+  const paused = pausedGroups(raw.paused, now);
+  const info = raw.stream;
   return {
     stream,
     exists: info !== null,
     length: info?.length ?? 0,
     entriesAdded: info?.entriesAdded ?? null,
     firstId: info?.firstId ?? null,
-    lastId: info?.lastId ?? null,
+    lastId: info?.lastGeneratedId ?? null,
     groups: groups.map((g, i) => {
       const until = paused.get(g.name);
-      return { ...g, oldestPendingId: oldest[i] ?? null, paused: until !== undefined, pausedUntil: until === undefined || until === 0 ? null : new Date(until) };
+      return { ...g, oldestPendingId: raw.oldest[i] ?? null, paused: until !== undefined, pausedUntil: until === undefined || until === 0 ? null : new Date(until) };
     }),
-    deadLetters: dead?.length ?? 0,
-    deadLastId: dead?.lastId ?? null,
-    delayed,
+    deadLetters: raw.dead?.length ?? 0,
+    deadLastId: raw.dead?.lastGeneratedId ?? null,
+    delayed: raw.delayed,
     at: new Date(now),
   };
 }

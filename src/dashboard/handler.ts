@@ -223,7 +223,9 @@ export function buildHandler(options: DashboardHandlerOptions, rules?: HostRules
   const tokens: Tokens = { token: opts.token || undefined, readToken: opts.readToken || undefined };
   const basePath = (opts.basePath ?? '').replace(/\/$/, '');
   const embedded = tokens.token === undefined && tokens.readToken === undefined ? embeddedHosts(opts.allowedHosts ?? []) : opts.allowedHosts ? embeddedHosts(opts.allowedHosts) : null;
-  const sampler = new Sampler({ admin, intervalMs: opts.sampleIntervalMs ?? 2000, historyMs: opts.historyMs ?? 3_600_000, maxHistoryStreams: opts.maxHistoryStreams ?? 1000 });
+  // Sampling gets its own connection when it can, so a page's request never waits behind a sample's pipeline.
+  const samplerAdmin = opts.redis !== undefined ? new Admin({ redis: opts.redis }) : admin;
+  const sampler = new Sampler({ admin: samplerAdmin, intervalMs: opts.sampleIntervalMs ?? 2000, historyMs: opts.historyMs ?? 3_600_000, maxHistoryStreams: opts.maxHistoryStreams ?? 1000 });
   const ctx: Context = {
     admin, sampler, publisher: opts.redis === undefined ? null : new Publisher(opts.redis), tokens, assets: loadAssets(), basePath,
     rules: rules ?? { hosts: () => embedded, schemes: ['http', 'https'] }, availability: new RedisAvailability(), streamErrors: 0,
@@ -243,6 +245,7 @@ export function buildHandler(options: DashboardHandlerOptions, rules?: HostRules
     close: async (): Promise<void> => {
       await sampler.stop();
       await ctx.publisher?.close();
+      if (samplerAdmin !== admin) await samplerAdmin.close();
       if (ownAdmin) await admin.close();
     },
   });

@@ -4,8 +4,8 @@
  * between two samples (entries added; a group's entries read; its pending count; dead letters
  * added, counted per group), so they are right whichever process produced or consumed.
  *
- * Cost: one `Admin.snapshot` per stream (five commands sent together, then one XPENDING per group
- * with pending entries), issued for up to 200 streams at once so node-redis pipelines them; the
+ * Cost: one `Admin.snapshot` per stream (one read-only script call, stream-snapshot.lua), issued
+ * for up to 100 streams at once so node-redis pipelines them; the
  * stream list (SCAN) is refreshed every `listEveryTicks` ticks; INFO once per tick. A tick that
  * is still running when the next is due skips it: a slow Redis is never sent more.
  */
@@ -59,8 +59,8 @@ export interface SamplerOptions {
   listEveryTicks?: number;
 }
 
-/** Streams sampled at once (their commands pipelined together). */
-const BATCH = 200;
+/** Streams sampled at once (their script calls pipelined together). */
+const BATCH = 100;
 /** New dead letters read per stream and tick to count them per group. */
 const DEAD_LETTER_SCAN = 1000;
 
