@@ -39,7 +39,9 @@ const orNaN = (value: number | null): number => (value === null || !Number.isFin
 
 /** Bounded, in-memory time series of every sampled stream. */
 export class History {
+  /** Ticks kept per series. */
   readonly capacity: number;
+  /** Streams with a history at most. */
   readonly maxStreams: number;
   readonly #times: Float64Array;
   readonly #streams = new Map<string, StreamRings>();

@@ -17,20 +17,27 @@ import { History, type StreamHistory, type StreamSample } from './history.js';
 
 /** One row of the overview: a stream's state and rates, or its error. */
 export interface OverviewRow {
+  /** The stream's name, as Redis has it. */
   stream: string;
+  /** Why the stream could not be read (then no figures). */
   error?: { code: string; message: string };
+  /** Entries in the stream. */
   length?: number;
   /** Entries added per second (null until two samples). */
   rateIn?: number | null;
   /** Entries delivered per second, all groups together. */
   rateOut?: number | null;
+  /** Consumer groups. */
   groups?: number;
+  /** Pending entries, all groups together. */
   pending?: number;
   /** The largest lag of its groups (null: none known). */
   worstLag?: number | null;
   /** Age in ms of the oldest pending entry of any group (null: nothing pending). */
   oldestPendingMs?: number | null;
+  /** Entries in the dead-letter stream. */
   deadLetters?: number;
+  /** Messages in the delayed set. */
   delayed?: number;
   /** Groups paused now. */
   paused?: number;
@@ -38,7 +45,9 @@ export interface OverviewRow {
 
 /** What the sampler knows now. */
 export interface OverviewState {
+  /** One row per stream, in the order listed. */
   rows: OverviewRow[];
+  /** Redis server facts of the last sample. */
   server: ServerInfo | null;
   /** When the last successful tick read Redis (ms), or null before the first. */
   sampledAt: number | null;
@@ -52,10 +61,15 @@ export interface OverviewState {
 
 /** Options of {@link Sampler}. */
 export interface SamplerOptions {
+  /** Where to read from. */
   admin: Admin;
+  /** Time between samples (ms). */
   intervalMs: number;
+  /** How much history to keep (ms). */
   historyMs: number;
+  /** At most this many streams keep a history. */
   maxHistoryStreams: number;
+  /** Re-read the stream list every this many samples. @default 5 */
   listEveryTicks?: number;
 }
 
@@ -77,6 +91,7 @@ const errorRow = (stream: string, error: unknown): OverviewRow => {
 
 /** Samples streams on a timer and keeps the overview and the history. */
 export class Sampler {
+  /** Time between samples (ms). */
   readonly intervalMs: number;
   readonly #admin: Admin;
   readonly #history: History;
