@@ -73,8 +73,9 @@ function makeProject(dir) {
   const modules = join(dir, 'node_modules');
   mkdirSync(modules);
   symlinkSync(ROOT, join(modules, 'streamq'), 'dir');
-  // What an app that installed streamq (and imports node-redis itself) would have.
-  for (const name of ['redis', '@redis', '@types', '@opentelemetry']) {
+  // What an app that installed streamq (and imports node-redis itself, or mounts the dashboard in
+  // Express or Fastify, or serves prom-client's registry) would have.
+  for (const name of ['redis', '@redis', '@types', '@opentelemetry', 'express', 'fastify', 'prom-client']) {
     if (existsSync(join(ROOT, 'node_modules', name))) symlinkSync(join(ROOT, 'node_modules', name), join(modules, name), 'dir');
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'streamq-samples', private: true, type: 'module' }, null, 2));

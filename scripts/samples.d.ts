@@ -28,3 +28,5 @@ declare const orders: Order[];
 declare const event: Order;
 declare const reminder: { userId: string; text: string };
 declare const payment: { txId: string; amount: number };
+/** Runs a scheduled report (README's Scheduler sample). */
+declare function run(report: string, scheduledAt?: string, missedFrom?: string): Promise<void>;

@@ -28,6 +28,12 @@ import { scheduleKeys } from './keys.js';
 import { readSchedules } from './scheduler/store.js';
 import { removeSchedule } from './scheduler/scripts.js';
 import type { ScheduleInfo } from './scheduler/types.js';
+import { cancelDelayedMessage, listDelayed, runDelayedNow, type DelayedPage } from './admin-delayed.js';
+import { ackEntries, claimEntries, deadLetterEntry } from './admin-pending-ops.js';
+import { searchDeadLetters, type DeadLetterQuery, type DeadLetterSearchPage } from './admin-search.js';
+import { readServerInfo, type ServerInfo } from './admin-server.js';
+import { readSnapshot, type StreamSnapshot } from './admin-overview.js';
+import type { DeadLetterOutcome } from './scripts/index.js';
 
 /** Options of {@link Admin}. */
 export interface AdminOptions {
@@ -67,6 +73,9 @@ const CREATE_GROUP_KEYS = optionKeys<MethodOptions<'createGroup', 2>>({ startAt:
 const TRIM_KEYS = optionKeys<MethodOptions<'trim', 1>>({ maxLen: true, minId: true, safe: true });
 const DELETE_CONSUMER_KEYS = optionKeys<MethodOptions<'deleteConsumer', 3>>({ force: true });
 const PRUNE_KEYS = optionKeys<MethodOptions<'pruneConsumers', 2>>({ idleMs: true });
+const DELAYED_KEYS = optionKeys<MethodOptions<'delayed', 1>>({ offset: true, count: true });
+const SEARCH_KEYS = optionKeys<MethodOptions<'searchDeadLetters', 1>>({ reason: true, originalId: true, group: true, count: true, before: true, scanLimit: true });
+const DEAD_LETTER_ENTRY_KEYS = optionKeys<MethodOptions<'deadLetterEntry', 3>>({ reason: true });
 const PAUSE_KEYS = optionKeys<MethodOptions<'pause', 2>>({ forMs: true });
 const RATE_STATE_KEYS = optionKeys<MethodOptions<'rateLimitState', 2>>({ top: true });
 
@@ -80,6 +89,20 @@ const RANGE_SPECIAL = ['-', '+'];
 function expectKeyName(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidOptionError(`Expected \`${name}\` to be a non-empty string, got ${value === '' ? '""' : typeof value}`);
   return value;
+}
+
+/** Checks a `delayed:…` ID as `Producer.send` returns it. */
+function expectDelayedId(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('delayed:') || value.length > 200 || value.includes('\n')) {
+    throw new InvalidOptionError(`Expected \`id\` to be a delayed message ID starting with "delayed:", got ${JSON.stringify(String(value)).slice(0, 80)}`);
+  }
+  return value;
+}
+
+/** Checks a non-empty list of at most 10,000 entry IDs. */
+function expectIds(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 10_000) throw new InvalidOptionError('Expected `ids` to be an array of 1 to 10000 entry IDs');
+  return value.map((id, i) => expectStreamId(`ids[${i}]`, id));
 }
 
 /**
@@ -397,5 +420,94 @@ export class Admin {
   async keyConcurrency(stream: string, group: string): Promise<KeyConcurrencyState> {
     const keys = gateKeys(expectKeyName('stream', stream), expectKeyName('group', group));
     return readKeyConcurrency(await this.#conn(), keys);
+  }
+
+  // ── Operator views and actions (dashboard): snapshots, delayed messages, pending-entry actions,
+  // dead-letter search, server facts. Their logic lives in the admin-*.ts modules named in each.
+
+  /**
+   * One stream's state for dashboards that sample often: what {@link Admin.stats} reports plus
+   * entries ever added, the dead-letter stream's last ID and each group's oldest pending entry,
+   * in two round trips (src/admin-overview.ts).
+   */
+  async snapshot(stream: string): Promise<StreamSnapshot> {
+    return readSnapshot(await this.#conn(), expectKeyName('stream', stream));
+  }
+
+  /**
+   * Delayed messages of a stream, soonest due first, with their due time and fields
+   * (src/admin-delayed.ts).
+   * @param options.offset - how many to skip. @default 0
+   * @param options.count - how many to return (1–1000). @default 50
+   */
+  async delayed(stream: string, options: { offset?: number; count?: number } = {}): Promise<DelayedPage> {
+    const opts = expectOptions('', options, DELAYED_KEYS);
+    const offset = optionalInteger('offset', opts.offset, 0, 0);
+    const count = optionalInteger('count', opts.count, 50, 1, 1000);
+    return listDelayed(await this.#conn(), streamKeys(expectKeyName('stream', stream)), offset, count);
+  }
+
+  /** Cancels a delayed message by its `delayed:…` ID; resolves true when it was still waiting. */
+  async cancelDelayed(stream: string, id: string): Promise<boolean> {
+    return cancelDelayedMessage(await this.#conn(), streamKeys(expectName('stream', stream)), expectDelayedId(id));
+  }
+
+  /** Appends a delayed message to its stream now (as if due); resolves true when it was still waiting. */
+  async runDelayedNow(stream: string, id: string): Promise<boolean> {
+    return runDelayedNow(await this.#conn(), streamKeys(expectName('stream', stream)), expectDelayedId(id));
+  }
+
+  /**
+   * Gives pending entries of a group to `consumer` (XCLAIM JUSTID: the delivery counter is not
+   * bumped; the new owner's idle time starts at 0). Resolves with the IDs claimed (an ID no longer
+   * pending is left out). The consumer is created in the group if it does not exist.
+   */
+  async claim(stream: string, group: string, ids: string[], consumer: string): Promise<string[]> {
+    const list = expectIds(ids);
+    return claimEntries(await this.#conn(), streamKeys(expectName('stream', stream)), expectName('group', group), expectName('consumer', consumer), list);
+  }
+
+  /** Acknowledges pending entries of a group by hand (XACK); resolves with how many were pending. */
+  async ack(stream: string, group: string, ids: string[]): Promise<number> {
+    const list = expectIds(ids);
+    return ackEntries(await this.#conn(), streamKeys(expectName('stream', stream)), expectName('group', group), list);
+  }
+
+  /**
+   * Moves one pending entry to the dead letters (with its owner and delivery counter) and
+   * acknowledges it, atomically: `'moved'`, `'not-pending'` (no longer pending: nothing done) or
+   * `'data-gone'` (trimmed meanwhile: acknowledged, nothing added).
+   * @param options.reason - recorded as the dead letter's reason. @default 'dead-lettered by an operator'
+   */
+  async deadLetterEntry(stream: string, group: string, id: string, options: { reason?: string } = {}): Promise<DeadLetterOutcome> {
+    const { reason } = expectOptions('', options, DEAD_LETTER_ENTRY_KEYS);
+    if (reason !== undefined && typeof reason !== 'string') throw new InvalidOptionError('Expected `reason` to be a string');
+    const keys = streamKeys(expectName('stream', stream));
+    return deadLetterEntry(await this.#conn(), keys, expectName('group', group), expectStreamId('id', id), reason || 'dead-lettered by an operator');
+  }
+
+  /**
+   * Searches a stream's dead letters newest first by reason text (case-insensitive), original
+   * entry ID (exact, or its milliseconds part) and group (src/admin-search.ts). Reads at most
+   * `scanLimit` dead letters per call: pass the returned `next` as `before` to go on.
+   * @param options.count - matches to return (1–10000). @default 50
+   * @param options.before - a dead-letter ID to continue before (exclusive). @default '+' (the newest)
+   * @param options.scanLimit - dead letters read at most (1–1000000). @default 10000
+   */
+  async searchDeadLetters(stream: string, options: DeadLetterQuery & { count?: number; before?: string; scanLimit?: number } = {}): Promise<DeadLetterSearchPage> {
+    const opts = expectOptions('', options, SEARCH_KEYS);
+    for (const name of ['reason', 'originalId', 'group'] as const) {
+      if (opts[name] !== undefined && typeof opts[name] !== 'string') throw new InvalidOptionError(`Expected \`${name}\` to be a string`);
+    }
+    const count = optionalInteger('count', opts.count, 50, 1, 10_000);
+    const scanLimit = optionalInteger('scanLimit', opts.scanLimit, 10_000, 1, 1_000_000);
+    const before = expectStreamId('before', opts.before ?? '+', ['+']);
+    const query: DeadLetterQuery = { reason: opts.reason, originalId: opts.originalId, group: opts.group };
+    return searchDeadLetters(await this.#conn(), streamKeys(expectKeyName('stream', stream)).dead, query, { count, before, scanLimit });
+  }
+
+  /** Facts about the Redis server: version, role, memory used and max, clients, ops/s, uptime, AOF (src/admin-server.ts). */
+  async serverInfo(): Promise<ServerInfo> {
+    return readServerInfo(await this.#conn());
   }
 }

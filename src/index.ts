@@ -20,6 +20,11 @@ export type {
 } from './admin-types.js';
 export type { PriorityMode } from './priorities.js';
 export { DEFAULT_LEVEL } from './priorities.js';
+export type { StreamSnapshot, GroupSnapshot } from './admin-overview.js';
+export type { DelayedMessage, DelayedPage } from './admin-delayed.js';
+export type { DeadLetterQuery, DeadLetterSearchPage } from './admin-search.js';
+export type { ServerInfo } from './admin-server.js';
+export type { DeadLetterOutcome } from './scripts/index.js';
 export type { RedisOption, AnyRedisClient, AnyRedisCluster, AnyRedisSentinel, RedisClusterClient } from './connection.js';
 export { maskUrl, parseRedisUrl } from './connection.js';
 export { exponentialBackoff, fixedBackoff, EXPONENTIAL_BACKOFF_DEFAULTS } from './backoff.js';

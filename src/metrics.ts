@@ -28,7 +28,8 @@ export interface MetricsSnapshot extends CounterValues {
   handlerSeconds: { buckets: Record<string, number>; sum: number; count: number };
 }
 
-const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
+/** Upper bounds (seconds) of the handler-duration histogram's buckets. */
+export const HANDLER_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60];
 
 const emptyCounters = (): CounterValues => ({
   sent: 0, delivered: 0, acked: 0, retried: 0, reclaimed: 0, deadLettered: 0, failed: 0,
@@ -43,7 +44,7 @@ export class Metrics {
   readonly counters: CounterValues = emptyCounters();
   /** Supplies the in-flight gauge. */
   inFlight: () => number = () => 0;
-  readonly #bucketCounts = new Array<number>(BUCKETS.length).fill(0);
+  readonly #bucketCounts = new Array<number>(HANDLER_BUCKETS.length).fill(0);
   #durationSum = 0;
   #durationCount = 0;
 
@@ -55,13 +56,13 @@ export class Metrics {
   observeHandler(seconds: number): void {
     this.#durationSum += seconds;
     this.#durationCount++;
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) this.#bucketCounts[i]!++;
+    for (let i = 0; i < HANDLER_BUCKETS.length; i++) if (seconds <= (HANDLER_BUCKETS[i] as number)) this.#bucketCounts[i]!++;
   }
 
   /** A copy of the current values. */
   snapshot(): MetricsSnapshot {
     const buckets: Record<string, number> = {};
-    BUCKETS.forEach((bound, i) => { buckets[String(bound)] = this.#bucketCounts[i] as number; });
+    HANDLER_BUCKETS.forEach((bound, i) => { buckets[String(bound)] = this.#bucketCounts[i] as number; });
     buckets['+Inf'] = this.#durationCount;
     return { ...this.counters, inFlight: this.inFlight(), handlerSeconds: { buckets, sum: this.#durationSum, count: this.#durationCount } };
   }
@@ -74,7 +75,8 @@ const labelText = (labels: Record<string, string>, extra: Record<string, string>
   return parts.length > 0 ? `{${parts.join(',')}}` : '';
 };
 
-const COUNTER_HELP: Record<keyof CounterValues, string> = {
+/** The help text of each counter (its Prometheus name is `streamq_<snake_case>_total`). */
+export const COUNTER_HELP: Readonly<Record<keyof CounterValues, string>> = {
   sent: 'Messages sent by producers',
   delivered: 'Messages handed to a handler or to the for-await loop',
   acked: 'Messages acknowledged',
@@ -102,11 +104,11 @@ export class MetricsRegistry {
   unregister(metrics: Metrics): void { this.#members.delete(metrics); }
 
   /**
-   * Prometheus text exposition format (version 0.0.4) of every member. Members with the same
-   * labels (two producers of one stream in one process) are summed into one series: a series must
-   * appear once per scrape.
+   * One snapshot per label set: members with the same labels (two producers of one stream in one
+   * process) summed, as {@link MetricsRegistry.prometheus} renders them (and `registerPromClient`
+   * hands them to prom-client).
    */
-  prometheus(): string {
+  series(): Array<{ labels: Readonly<Record<string, string>>; snap: MetricsSnapshot }> {
     const series = new Map<string, { labels: Readonly<Record<string, string>>; snap: MetricsSnapshot }>();
     for (const member of this.#members) {
       const key = labelText(member.labels);
@@ -114,7 +116,16 @@ export class MetricsRegistry {
       const seen = series.get(key);
       series.set(key, { labels: member.labels, snap: seen === undefined ? snap : addSnapshots(seen.snap, snap) });
     }
-    const members = [...series.values()];
+    return [...series.values()];
+  }
+
+  /**
+   * Prometheus text exposition format (version 0.0.4) of every member. Members with the same
+   * labels (two producers of one stream in one process) are summed into one series: a series must
+   * appear once per scrape.
+   */
+  prometheus(): string {
+    const members = this.series();
     const lines: string[] = [];
     for (const key of Object.keys(COUNTER_HELP) as (keyof CounterValues)[]) {
       const name = `streamq_${snake(key)}_total`;
@@ -126,7 +137,7 @@ export class MetricsRegistry {
     lines.push('# HELP streamq_handler_duration_seconds Handler run time', '# TYPE streamq_handler_duration_seconds histogram');
     for (const m of members) {
       // In the order of the bounds (an object's integer-like keys such as "1" would come first).
-      for (const le of [...BUCKETS.map(String), '+Inf']) {
+      for (const le of [...HANDLER_BUCKETS.map(String), '+Inf']) {
         lines.push(`streamq_handler_duration_seconds_bucket${labelText(m.labels, { le })} ${m.snap.handlerSeconds.buckets[le] ?? 0}`);
       }
       lines.push(`streamq_handler_duration_seconds_sum${labelText(m.labels)} ${m.snap.handlerSeconds.sum}`);

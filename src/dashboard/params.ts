@@ -81,3 +81,57 @@ export const selection = (body: unknown): Selection => {
   if (!ids.every((id): id is string => typeof id === 'string' && ID.test(id))) throw new BadRequest('every id must be an entry ID such as 1700000000000-0');
   return { ids };
 };
+
+/** A free-text query parameter (a search), at most 1000 characters, or `undefined` when absent or empty. */
+export const text = (query: URLSearchParams, name: string): string | undefined => {
+  const value = query.get(name);
+  if (value === null || value === '') return undefined;
+  if (value.length > 1000) throw new BadRequest(`${name} must be at most 1000 characters`);
+  return value;
+};
+
+/** A JSON object body, or {@link BadRequest}. */
+export const objectBody = (body: unknown): Record<string, unknown> => {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+  return body as Record<string, unknown>;
+};
+
+/** A string field of a body: a name (1–1024 characters, no control characters) unless `free`. */
+export const bodyString = (body: Record<string, unknown>, name: string, options: { optional?: boolean; max?: number } = {}): string | undefined => {
+  const value = body[name];
+  if (value === undefined && options.optional) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > (options.max ?? 1024)) throw new BadRequest(`"${name}" must be a string of 1 to ${options.max ?? 1024} characters`);
+  return value;
+};
+
+/** An integer field of a body within [min, max], or `undefined` when absent. */
+export const bodyInt = (body: Record<string, unknown>, name: string, min: number, max: number): number | undefined => {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new BadRequest(`"${name}" must be an integer between ${min} and ${max}`);
+  return value;
+};
+
+/** The `ids` of a body: 1–10 000 entry IDs. */
+export const bodyIds = (body: Record<string, unknown>): string[] => {
+  const ids = body.ids;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10_000) throw new BadRequest('"ids" must be a non-empty array of at most 10000 entry IDs');
+  if (!ids.every((id): id is string => typeof id === 'string' && ID.test(id))) throw new BadRequest('every id must be an entry ID such as 1700000000000-0');
+  return ids;
+};
+
+const MAX_SEQ = 18446744073709551615n;
+
+/**
+ * A range bound with an exclusive `(ID` turned into the inclusive ID next to it (the Admin API
+ * takes inclusive IDs): the next ID up for a `start`, the next ID down for an `end`.
+ */
+export const inclusive = (value: string, side: 'start' | 'end'): string => {
+  if (!value.startsWith('(')) return value;
+  const [msText, seqText] = value.slice(1).split('-');
+  const ms = BigInt(msText ?? '0');
+  const seq = seqText === undefined ? (side === 'start' ? MAX_SEQ : 0n) : BigInt(seqText);
+  if (side === 'start') return seq === MAX_SEQ ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  return ms === 0n ? '0-0' : `${ms - 1n}-${MAX_SEQ}`;
+};

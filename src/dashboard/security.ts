@@ -45,6 +45,8 @@ export interface HostPolicy {
   readonly exact: ReadonlySet<string>;
   /** Names accepted without a port too (an `--allowed-host` behind a proxy on port 80/443). */
   readonly bare: ReadonlySet<string>;
+  /** Whether a `bare` name is accepted with any port too (a mounted handler does not know its port). @default false */
+  readonly anyPort?: boolean;
 }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '::1'];
@@ -79,7 +81,8 @@ export const allowedHosts = (host: string, port: number, allowed: readonly strin
 export const hostAllowed = (hostHeader: string | undefined, policy: HostPolicy): boolean => {
   if (hostHeader === undefined) return false;
   const host = hostHeader.toLowerCase();
-  return policy.exact.has(host) || policy.bare.has(host);
+  if (policy.exact.has(host) || policy.bare.has(host)) return true;
+  return policy.anyPort === true && policy.bare.has(host.replace(/:\d{1,5}$/, ''));
 };
 
 /** The tokens of a dashboard: `token` allows everything, `readToken` reads only. */
@@ -115,14 +118,16 @@ export interface OriginHeaders {
 
 /**
  * Whether a state-changing request comes from the dashboard's own origin. Browsers send
- * `Origin` on every POST: it must be `http://<Host>`. Without `Origin`, `Sec-Fetch-Site` (when
+ * `Origin` on every POST: it must be `<scheme>://<Host>` for one of `schemes` (`http` for the
+ * standalone server; a mounted handler may sit behind TLS). Without `Origin`, `Sec-Fetch-Site` (when
  * sent) must be `same-origin` or `none`. A request with neither is not from a browser page
  * (curl, scripts) and cannot be a cross-site forgery; the bearer token still applies.
  */
-export const isSameOrigin = (h: OriginHeaders): boolean => {
+export const isSameOrigin = (h: OriginHeaders, schemes: readonly string[] = ['http']): boolean => {
   if (h.origin !== undefined) {
     if (h.host === undefined) return false;
-    return h.origin.toLowerCase() === `http://${h.host.toLowerCase()}`;
+    const host = h.host.toLowerCase();
+    return schemes.some((scheme) => h.origin?.toLowerCase() === `${scheme}://${host}`);
   }
   if (h.secFetchSite !== undefined) return h.secFetchSite === 'same-origin' || h.secFetchSite === 'none';
   return true;

@@ -81,6 +81,15 @@ describe('/api/streams and /metrics with hostile keys', () => {
     assert.equal(victimRoute.status, 409, 'the wrong-type key is reported for that stream alone');
   });
 
+  it('/api/overview (the sampler) lists every stream too, the unreadable one as an error row', async () => {
+    const res = await request(dashboard.url, '/api/overview');
+    assert.equal(res.status, 200, res.text);
+    const rows = res.json<{ streams: (Row & { pending?: number })[] }>().streams.filter((row) => row.stream.startsWith(tag));
+    assert.deepEqual(rows.map((row) => row.stream).sort(), [...names].sort());
+    assert.equal(rows.find((row) => row.stream === victim)?.error?.code, 'ERR_STREAMQ_WRONG_TYPE');
+    for (const row of rows.filter((r) => r.stream !== victim)) assert.equal(row.length, 1, row.stream.slice(0, 40));
+  });
+
   it('/metrics serves every other stream and counts the failure', async () => {
     const first = await request(dashboard.url, '/metrics');
     assert.equal(first.status, 200, first.text);

@@ -5,7 +5,7 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
 import { request } from './helpers.js';
 import { escapeLabel, streamGauges } from '../../src/dashboard/metrics.js';
-import { BadRequest, bound, int, selection, validName } from '../../src/dashboard/params.js';
+import { BadRequest, bound, inclusive, int, selection, validName } from '../../src/dashboard/params.js';
 import { accessOf, allowedHosts, bearerMatches, hostAllowed, isLoopbackHost, isSameOrigin } from '../../src/dashboard/security.js';
 import { displayBlock, displayText, neutralizeBidi } from '../../src/dashboard/assets/text.js';
 import { sanitize } from '../../src/cli/format.js';
@@ -202,7 +202,8 @@ describe('dashboard access control (a real server)', () => {
       assert.equal((await request(protectedDash.url, path, { headers: bearer(TOKEN) })).status, 200, path);
     }
     assert.equal((await request(protectedDash.url, '/')).status, 200, 'the page loads, to ask for the token');
-    assert.deepEqual((await request(protectedDash.url, '/api/info')).json(), { readOnly: false, authRequired: true });
+    const info = (await request(protectedDash.url, '/api/info')).json<{ readOnly: boolean; authRequired: boolean }>();
+    assert.deepEqual([info.readOnly, info.authRequired], [false, true]);
     const host = new URL(protectedDash.url).host;
     const post = (token: string) => request(protectedDash.url, `/api/streams/${stream}/dead-letters/purge`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', Origin: `http://${host}`, ...bearer(token) }, body: '{"all":true}',
@@ -224,5 +225,17 @@ describe('dashboard access control (a real server)', () => {
     assert.equal(rebound.status, 403, 'a rebound name is refused even with the token');
     assert.equal(rebound.json<{ error: { code: string } }>().error.code, 'bad_host');
     assert.equal((await request(`http://127.0.0.1:${port}`, '/api/streams', { headers: { Host: `127.0.0.1:${port}` } })).status, 401, 'reads need the token');
+  });
+});
+
+describe('exclusive range bounds for paging', () => {
+  it('turn into the inclusive neighbour ID', () => {
+    assert.equal(inclusive('(5-3', 'start'), '5-4');
+    assert.equal(inclusive('(5-3', 'end'), '5-2');
+    assert.equal(inclusive('(5-0', 'end'), '4-18446744073709551615');
+    assert.equal(inclusive('(5-18446744073709551615', 'start'), '6-0');
+    assert.equal(inclusive('(5', 'end'), '4-18446744073709551615');
+    assert.equal(inclusive('(0-0', 'end'), '0-0');
+    assert.equal(inclusive('7-1', 'end'), '7-1');
   });
 });

@@ -41,7 +41,7 @@ Enter the token in the page (kept in sessionStorage for the tab). Ctrl-C stops t
       const { startDashboard } = await import('../../dashboard/server.js');
       const admin = new lib.Admin({ redis: ctx.url.url });
       const dashboard = await startDashboard({
-        admin, port: flags.port, host: flags.host, ...(token ? { token } : {}), ...(readToken ? { readToken } : {}), allowedHosts: flags.allowedHost ?? [],
+        admin, redis: ctx.url.url, port: flags.port, host: flags.host, ...(token ? { token } : {}), ...(readToken ? { readToken } : {}), allowedHosts: flags.allowedHost ?? [],
       });
       const reads = token || readToken ? 'reads need a token' : 'reads open on loopback';
       const mode = token ? `${reads}; replay and purge enabled with the token` : `read-only, ${reads} (start with --token to enable replay and purge)`;

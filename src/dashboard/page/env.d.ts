@@ -1,0 +1,2 @@
+// Style sheets imported by the page are bundled into page.css by esbuild.
+declare module '*.css';

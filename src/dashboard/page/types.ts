@@ -1,0 +1,53 @@
+// The shapes the dashboard's API answers with (dates arrive as ISO strings).
+
+export interface Info { readOnly: boolean; authRequired: boolean; publish: boolean; intervalMs: number; basePath: string }
+
+export interface ServerInfo { version: string; valkeyVersion: string | null; role: string; usedMemory: number; maxMemory: number; clients: number; opsPerSec: number; uptimeSec: number; aof: boolean }
+
+export interface OverviewRow {
+  stream: string;
+  error?: { code: string; message: string };
+  length?: number; rateIn?: number | null; rateOut?: number | null; groups?: number; pending?: number; worstLag?: number | null;
+  oldestPendingMs?: number | null; deadLetters?: number; delayed?: number; paused?: number;
+}
+
+export interface Overview {
+  streams: OverviewRow[];
+  totals: { streams: number; errors: number; length: number; rateIn: number; rateOut: number; pending: number; deadLetters: number; delayed: number; paused: number };
+  server: ServerInfo | null;
+  sampledAt: number | null;
+  /** How old the sample is, by the server's clock (ms). */
+  ageMs: number | null;
+  sampleMs: number | null;
+  intervalMs: number;
+  redis: { available: boolean; since: number | null };
+  /** Why sampling failed while Redis answered, else null. */
+  error: { code: string; message: string } | null;
+}
+
+export interface Group {
+  name: string; consumers: number; pending: number; lag: number | null; lastDeliveredId: string; entriesRead: number | null;
+  oldestPendingId: string | null; paused: boolean; pausedUntil: string | null;
+}
+
+export interface Snapshot {
+  stream: string; exists: boolean; length: number; entriesAdded: number | null; firstId: string | null; lastId: string | null;
+  groups: Group[]; deadLetters: number; deadLastId: string | null; delayed: number; at: string;
+}
+
+export interface Consumer { name: string; pending: number; idleMs: number; inactiveMs: number | null }
+export interface PendingEntry { id: string; consumer: string; idleMs: number; deliveries: number }
+export interface Entry { id: string; fields: Record<string, string> }
+export interface DeadLetter {
+  id: string; originalId: string | null; group: string | null; reason: string | null; deliveries: number | null; consumer: string | null;
+  failedAt: string | null; fields: Record<string, string>;
+}
+export interface DelayedMessage { id: string; dueAt: string; fields: Record<string, string> }
+export interface Schedule { name: string; spec: unknown; missed: string; nextRunAt: string | null; lastTickAt: string | null; lastEntryId: string | null; data: unknown; updatedAt: string }
+
+export type SeriesName = 'delivered' | 'acked' | 'deadLettered' | 'lag' | 'pending';
+export interface History {
+  times: number[];
+  in: (number | null)[];
+  groups: Array<{ name: string } & Record<SeriesName, (number | null)[]>>;
+}
