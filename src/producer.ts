@@ -100,9 +100,18 @@ export const PRODUCER_OPTION_KEYS = optionKeys<ProducerOptions>({
 export const SEND_OPTION_KEYS = optionKeys<SendOptions>({ headers: true, delayMs: true, at: true, dedupKey: true, dedupTtlMs: true });
 
 /** Options of one {@link Producer.sendMany}. */
-export type SendManyOptions = Pick<SendOptions, 'headers'>;
+export interface SendManyOptions extends Pick<SendOptions, 'headers'> {
+  /**
+   * Commands (of `batchSize` messages each) in flight at once: while Redis appends one, the next
+   * is encoded and on its way. 1 sends a command only after the previous one's reply. @default 4
+   */
+  inFlight?: number;
+}
 
-const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true });
+const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true, inFlight: true });
+
+/** Default of {@link SendManyOptions.inFlight}. */
+const SEND_MANY_IN_FLIGHT = 4;
 
 const WAIT_FOR_REPLICAS_KEYS = optionKeys<WaitForReplicas>({ replicas: true, timeoutMs: true });
 
@@ -222,20 +231,21 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
 
   /**
    * Appends many messages; resolves with their IDs in order. All payloads are encoded first, so
-   * one bad payload rejects the call before anything is sent.
+   * one bad payload rejects the call before anything is sent. They go out in commands of
+   * `batchSize` messages, `inFlight` of them at a time (each command is atomic: all of its
+   * messages are appended, or none). When a command fails, no further one is sent, and the call
+   * rejects with the first error once the commands in flight have settled; the commands that
+   * succeeded have appended their messages.
    */
   async sendMany(items: readonly T[], options?: SendManyOptions): Promise<string[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
     if (options !== undefined) expectOptions('', options, SEND_MANY_OPTION_KEYS);
+    const inFlight = optionalInteger('inFlight', options?.inFlight, SEND_MANY_IN_FLIGHT, 1, 1_000);
     const headersJson = encodeHeaders(options?.headers);
     const payloads = items.map((item) => encodeMessage(item, undefined, this.#maxPayloadBytes)[1] as string);
     if (headersJson !== undefined) for (const payload of payloads) checkSize(payload.length + headersJson.length, this.#maxPayloadBytes, payload, headersJson);
     const connection = await this.#connect();
-    const chunks: Promise<string[]>[] = [];
-    for (let start = 0; start < payloads.length; start += this.#batchSize) {
-      chunks.push(scripts.sendMany(connection, this.#keys, payloads.slice(start, start + this.#batchSize), headersJson));
-    }
-    const ids = (await Promise.all(chunks)).flat();
+    const ids = await sendChunks(connection, this.#keys, payloads, headersJson, this.#batchSize, inFlight);
     this.metrics.counters.sent += ids.length;
     this.#retention?.afterSend(ids.length);
     await this.#confirmReplicated(connection, ids);
@@ -275,6 +285,35 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
       /* the connection never opened: nothing to close */
     }
   }
+}
+
+/**
+ * Sends `payloads` in chunks of `chunkSize`, keeping up to `inFlight` chunk commands in flight: as
+ * each reply comes, the next chunk is encoded and sent while Redis works on the ones queued, so
+ * Node's encoding and Redis's appends overlap. Resolves with every ID, in order. After a failure no
+ * new chunk is sent; the first error rejects once the chunks already in flight have settled.
+ */
+async function sendChunks(
+  connection: Connection, keys: StreamKeys, payloads: readonly string[], headersJson: string | undefined, chunkSize: number, inFlight: number,
+): Promise<string[]> {
+  const count = Math.ceil(payloads.length / chunkSize);
+  if (count <= 1) return count === 0 ? [] : scripts.sendMany(connection, keys, payloads, headersJson);
+  const replies: string[][] = new Array<string[]>(count);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < count && failure === undefined) {
+      const k = next++;
+      try {
+        replies[k] = await scripts.sendMany(connection, keys, payloads.slice(k * chunkSize, (k + 1) * chunkSize), headersJson);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
+  if (failure !== undefined) throw failure.error;
+  return replies.flat();
 }
 
 /** Producer options after validation, with every default applied. */
