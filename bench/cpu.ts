@@ -40,19 +40,26 @@ export function delta(a: CpuSnapshot, b: CpuSnapshot): CpuSnapshot {
   return Object.fromEntries(Object.keys(a).map((k) => [k, (b[k] ?? NaN) - (a[k] ?? NaN)]));
 }
 
-/** The pid of a running process whose /proc/<pid>/comm is `comm` (and whose cmdline contains `cmdline`), or undefined. */
+/**
+ * The pid of the longest-running process whose /proc/<pid>/comm is `comm` (and whose cmdline, NUL
+ * separated, contains `cmdline`), or undefined. The oldest, so a short-lived tool of the same
+ * runtime (rabbitmqctl is a beam.smp too) is not taken for the broker.
+ */
 export function findProcess(comm: string, cmdline?: string): number | undefined {
+  let best: { pid: number; start: number } | undefined;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== comm) continue;
       if (cmdline && !readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(cmdline)) continue;
-      return Number(name);
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]); // field 22: start time
+      if (!best || start < best.start) best = { pid: Number(name), start };
     } catch {
       /* exited meanwhile */
     }
   }
-  return undefined;
+  return best?.pid;
 }
 
 /** Whole-machine CPU from /proc/stat: busy (user+nice+system+irq+softirq) seconds. */
@@ -71,4 +78,17 @@ export function foreignCpuPct(a: ReturnType<typeof machineCpu>, b: ReturnType<ty
   const wall = (b.at - a.at) / 1000;
   if (!(wall > 0)) return NaN;
   return (Math.max(0, b.busy - a.busy - oursSeconds) / (wall * ncpu)) * 100;
+}
+
+/**
+ * Time the process's main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat,
+ * second field, ns), in seconds: on a shared machine, the part of a latency tail that is the
+ * scheduler's, not the program's.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }

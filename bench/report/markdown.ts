@@ -81,7 +81,7 @@ function latencyTable(v: View): string | null {
   const rows = [...v.rows((r) => r.scenarios.includes('latency')), ping];
   const c = (r: RowInfo, m: string, f: (x: number) => string) => (r.skipped ? 'skipped' : v.cell(r, 'latency', '-', m, f));
   return mdTable(
-    ['row', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'consumer loop delay p99 / max ms', 'consumer GC pauses (major) / max ms / ms per s', 'producer GC pauses / max ms', 'slowest 1% on a GC pause', 'all msgs on a GC pause'],
+    ['row', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'consumer loop delay p99 / max ms', 'consumer GC pauses (major) / max ms / ms per s', 'producer GC pauses / max ms', 'slowest 1% on a GC pause', 'all msgs on a GC pause', 'waiting for a CPU ms/s: consumer / producer / server'],
     rows.map((r) => [
       r.label, c(r, 'p50Ms', f3), c(r, 'p99Ms', f3), c(r, 'p999Ms', f3), c(r, 'maxMs', f2),
       r === ping ? '' : `${c(r, 'loopP99Ms', f2)} / ${c(r, 'loopMaxMs', f2)}`,
@@ -89,6 +89,7 @@ function latencyTable(v: View): string | null {
       r === ping ? '' : `${c(r, 'producerGcCount', int)} / ${c(r, 'producerGcMaxMs', f2)}`,
       r === ping ? '' : `${c(r, 'tailAnyGcPct', pct)}%`,
       r === ping ? '' : `${c(r, 'allAnyGcPct', pct)}%`,
+      r === ping ? '' : `${c(r, 'consumerRunqMsPerS', f1)} / ${c(r, 'producerRunqMsPerS', f1)} / ${c(r, 'serverRunqMsPerS', f1)}`,
     ]),
   );
 }

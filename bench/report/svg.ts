@@ -29,12 +29,12 @@ interface Bar {
 }
 
 function barChart(title: string, subtitle: string, bars: Bar[], legend: { label: string; color: string }[] = []): string {
-  const width = 760, labelW = 300, top = 58 + (legend.length ? 20 : 0), rowH = 24, right = 90;
+  const width = 860, labelW = 370, top = 58 + (legend.length ? 20 : 0), rowH = 24, right = 90;
   const max = Math.max(1e-9, ...bars.map((b) => b.parts.reduce((a, p) => a + p.value, 0)));
   const scale = (width - labelW - right) / max;
   const body: string[] = [];
   legend.forEach((l, i) => {
-    body.push(`<rect x="${labelW + i * 160}" y="52" width="12" height="12" fill="${l.color}"/><text x="${labelW + i * 160 + 18}" y="62" fill="#495057">${esc(l.label)}</text>`);
+    body.push(`<rect x="${labelW + i * 220}" y="52" width="12" height="12" fill="${l.color}"/><text x="${labelW + i * 220 + 18}" y="62" fill="#495057">${esc(l.label)}</text>`);
   });
   bars.forEach((b, i) => {
     const y = top + i * rowH;
@@ -94,7 +94,7 @@ export function latencyChart(res: BenchResults): string {
   const nx = (q: number) => -Math.log10(1 - q / 100);
   const [x0, x1] = [nx(50), nx(99.9)];
   const all = series.flatMap((s) => qs.map(({ i }) => s.cdf[i]!)).filter((x) => x > 0);
-  const yMin = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 0.05))));
+  const yMin = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
   const yMax = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 1))));
   const X = (q: number) => left + ((nx(q) - x0) / (x1 - x0)) * pw;
   const Y = (ms: number) => top + ph - ((Math.log10(Math.max(ms, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * ph;

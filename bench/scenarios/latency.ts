@@ -1,10 +1,12 @@
 // Paced latency: consumer running; the producer sends one message at a time at --latency-rate
 // (warm-up, a 1 s pause, then the measured messages). Latency = handler start − the time taken
 // just before the send call. Beside it, from the same run: the consumer's event-loop delay, the
-// GC pauses of both processes, and which of the slowest 1 % of messages overlapped a GC pause.
+// GC pauses of both processes, which of the slowest 1 % of messages overlapped a GC pause, and how
+// long each process (and the server) waited for a CPU while runnable (/proc/<pid>/schedstat).
 // The PING row is the machine's floor: node-redis PING round trips, paced the same way.
 import type { ConsumerDone, GcPause, PingDone, ProducerDone } from '../common.js';
-import type { Env } from '../env.js';
+import { runQueueWaitSeconds } from '../cpu.js';
+import { adapterOf, serverPid, type Env } from '../env.js';
 import { percentileSorted, summarizeLatencyUs } from '../measure.js';
 import type { Row } from '../rows.js';
 import { consumerInit, producerInit, withFrame, type Metrics } from './frame.js';
@@ -52,9 +54,16 @@ export async function measureLatency(env: Env, row: Row): Promise<Measured> {
     await new Promise((r) => setTimeout(r, 300));
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
+    // The server's main thread: Redis's (the brokers run their work on other threads, not seen here).
+    const adapter = await adapterOf(env, row.system);
+    const server = adapter.server.kind === 'private-redis' ? serverPid(env, adapter) : undefined;
+    const pids: Record<string, number> = { consumer: consumer.pid, producer: producer.pid, ...(server !== undefined ? { server } : {}) };
+    const waitAt = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, runQueueWaitSeconds(pid)]));
+    const wait0 = waitAt();
     producer.send({ type: 'start' });
     const produced = await producer.wait<ProducerDone>(['produced'], budget, 'produce');
     const done = await consumer.wait<ConsumerDone>(['done'], 10_000, 'consume');
+    const wait1 = waitAt();
     const lat = done.latency!;
     const values = Float64Array.from(lat.samples.map((s) => s[1])).sort();
     const s = summarizeLatencyUs(values);
@@ -76,6 +85,8 @@ export async function measureLatency(env: Env, row: Row): Promise<Measured> {
         ...gcStats('consumer', lat.gc, seconds),
         ...gcStats('producer', produced.gc ?? [], seconds),
         // The cause of the tail: how often a slow message overlapped a GC pause, against how often any message did.
+        // Waiting for a CPU while runnable, ms per second of the run: the machine's share of the tail.
+        ...Object.fromEntries(Object.keys(pids).map((k) => [`${k}RunqMsPerS`, ((wait1[k]! - wait0[k]!) * 1000) / seconds])),
         tailConsumerGcPct: overlapPct(tail, lat.gc),
         tailProducerGcPct: overlapPct(tail, produced.gc ?? []),
         tailAnyGcPct: overlapPct(tail, [...lat.gc, ...(produced.gc ?? [])]),

@@ -14,7 +14,7 @@ export const adapter: SystemAdapter = {
   name: 'rabbitmq',
   oneLabel: 'sendToQueue + confirm',
   bulkLabel: 'sendToQueue ×batch + waitForConfirms',
-  server: { kind: 'external', comm: 'beam.smp', cmdline: 'rabbit', label: 'RabbitMQ (beam.smp)' },
+  server: { kind: 'external', comm: 'beam.smp', cmdline: '-s\0rabbit\0', label: 'RabbitMQ (beam.smp)' },
   settings: {
     client: 'amqplib',
     queue: { durable: true, 'x-queue-type': 'quorum | classic (by row)' },
