@@ -28,6 +28,8 @@ export interface Config {
   report: string | undefined;
   updateReadme: boolean;
   quick: boolean;
+  /** Print the measurements and the time the model expects, without measuring. */
+  plan: boolean;
   endpoints: { nats: string; amqp: string };
   serverPids: { nats?: number; rabbitmq?: number };
 }
@@ -47,7 +49,7 @@ export const HELP = `usage: npm run bench -- [options]
   --backlog B          entries of the streamq backlog scenario (default 1000000)
   --mem-seconds S      duration of each memory-over-time run (default 15)
   --mem-rate R         steady load of the memory runs, msg/s (default 5000)
-  --sweep-n N          messages per sendMany sweep point (default 200000)
+  --sweep-n N          messages per sendMany sweep point and repetition (default 100000)
   --sweep-call C       messages per sendMany call in the sweep (default 10000)
   --sweep-chunks a,b   chunk sizes (producer batchSize) of the sweep (default 100,250,500,1000)
   --sweep-depths a,b   chunks in flight (sendMany inFlight) of the sweep (default 1,2,4,8)
@@ -59,7 +61,8 @@ export const HELP = `usage: npm run bench -- [options]
   --amqp URL           RabbitMQ (default amqp://guest:guest@127.0.0.1:5672); --rabbitmq-pid likewise
   --json PATH          where the JSON goes (default bench/results/latest.json)
   --report PATH        print the tables of an earlier run's JSON again (and charts, --update-readme)
-  --update-readme      rewrite README.md's Performance block (between the bench markers) from this run`;
+  --update-readme      rewrite README.md's Performance block (between the bench markers) from this run
+  --plan               list the measurements and the expected duration, without measuring`;
 
 const num = (v: string | undefined, d: number): number => {
   if (v === undefined) return d;
@@ -85,7 +88,7 @@ export function parseConfig(argv: string[], root: string): Config | 'help' {
       'sweep-call': { type: 'string' }, 'sweep-chunks': { type: 'string' }, 'sweep-depths': { type: 'string' }, timeout: { type: 'string' },
       concurrency: { type: 'string' }, prof: { type: 'string' }, tsx: { type: 'boolean' }, nats: { type: 'string' }, amqp: { type: 'string' },
       'nats-pid': { type: 'string' }, 'rabbitmq-pid': { type: 'string' }, json: { type: 'string' }, report: { type: 'string' },
-      'update-readme': { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'update-readme': { type: 'boolean' }, quick: { type: 'boolean' }, plan: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
@@ -110,7 +113,7 @@ export function parseConfig(argv: string[], root: string): Config | 'help' {
     backlog: Math.floor(num(a.backlog, q ? 100_000 : 1_000_000)),
     memory: { seconds: num(a['mem-seconds'], q ? 4 : 15), rate: num(a['mem-rate'], 5000) },
     sweep: {
-      n: Math.floor(num(a['sweep-n'], q ? 20_000 : 200_000)),
+      n: Math.floor(num(a['sweep-n'], q ? 20_000 : 100_000)),
       call: Math.max(1, Math.floor(num(a['sweep-call'], 10_000))),
       chunks: nums(a['sweep-chunks'], q ? [100, 500] : [100, 250, 500, 1000]),
       depths: nums(a['sweep-depths'], q ? [1, 4] : [1, 2, 4, 8]),
@@ -123,6 +126,7 @@ export function parseConfig(argv: string[], root: string): Config | 'help' {
     report: a.report,
     updateReadme: a['update-readme'] === true,
     quick: q,
+    plan: a.plan === true,
     endpoints: { nats: a.nats ?? '127.0.0.1:4222', amqp: a.amqp ?? 'amqp://guest:guest@127.0.0.1:5672' },
     serverPids: { nats: a['nats-pid'] ? num(a['nats-pid'], 0) : undefined, rabbitmq: a['rabbitmq-pid'] ? num(a['rabbitmq-pid'], 0) : undefined },
   };

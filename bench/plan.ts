@@ -7,7 +7,6 @@ import type { Env } from './env.js';
 import { DeadlineError, median } from './measure.js';
 import { modelSeconds, typicalRate, type Task } from './progress.js';
 import { PING_ROW, runKey, type BenchResults, type RowInfo, type RowMode, type Run } from './report/types.js';
-import type { Row } from './rows.js';
 import { measureCeiling } from './scenarios/ceiling.js';
 import { measureDrain } from './scenarios/drain.js';
 import { measureE2e } from './scenarios/e2e.js';
@@ -70,7 +69,7 @@ export function buildPlan(env: Env, res: BenchResults, rows: readonly RowInfo[],
           tasks.push({
             kind: 'ceiling',
             title: `ceiling · redis-benchmark XADD · rep ${rep}/${cfg.reps}`,
-            modelS: 3,
+            modelS: 2,
             async run() {
               try {
                 const c = await measureCeiling(env);
@@ -91,20 +90,20 @@ export function buildPlan(env: Env, res: BenchResults, rows: readonly RowInfo[],
         for (let rep = 1; rep <= cfg.reps; rep++)
           for (const row of runnable(scenario))
             for (const mode of bulkModes(row)) {
-              const model = modelSeconds(scenario === 'e2e' ? 5 : 3, cfg.n, typicalRate(row.system, scenario, mode));
+              const model = modelSeconds(scenario === 'e2e' ? 1.8 : 0.8, cfg.n, typicalRate(row.system, scenario, mode));
               measure(row, scenario, mode, rep, cfg.reps, model, () => (scenario === 'e2e' ? measureE2e(env, row, mode) : measureProduce(env, row, mode)));
             }
         break;
       case 'drain':
         for (let rep = 1; rep <= cfg.reps; rep++)
           for (const row of runnable('drain')) {
-            const model = modelSeconds(5, cfg.n, typicalRate(row.system, 'drain', 'bulk')) + cfg.n / typicalRate(row.system, 'produce', 'bulk');
+            const model = modelSeconds(1.8, cfg.n, typicalRate(row.system, 'drain', 'bulk')) + cfg.n / typicalRate(row.system, 'produce', 'bulk');
             measure(row, 'drain', '-', rep, cfg.reps, model, () => measureDrain(env, row, cfg.n));
           }
         break;
       case 'latency': {
         const total = cfg.latency.n + cfg.latency.warmup;
-        const model = 4 + cfg.latency.gapMs / 1000 + total / cfg.latency.rate;
+        const model = 1.2 + cfg.latency.gapMs / 1000 + total / cfg.latency.rate;
         for (let rep = 1; rep <= cfg.reps; rep++) {
           for (const row of runnable('latency')) measure(row, 'latency', '-', rep, cfg.reps, model, () => measureLatency(env, row));
           const ping = { ...PING_ROW, oneLabel: 'PING', bulkLabel: null, settings: {} };
@@ -113,17 +112,18 @@ export function buildPlan(env: Env, res: BenchResults, rows: readonly RowInfo[],
         break;
       }
       case 'sweep':
-        for (const row of runnable('sweep')) {
-          const model = modelSeconds(3, cfg.sweep.n + 5 * cfg.sweep.call, 200_000);
-          measure(row, 'sweep', 'bulk', 1, 1, model, () => measureProduce(env, row as Row, 'bulk', { n: cfg.sweep.n, batch: cfg.sweep.call }));
-        }
+        for (let rep = 1; rep <= cfg.reps; rep++)
+          for (const row of runnable('sweep')) {
+            const model = modelSeconds(1, cfg.sweep.n + 5 * cfg.sweep.call, 250_000);
+            measure(row, 'sweep', 'bulk', rep, cfg.reps, model, () => measureProduce(env, row, 'bulk', { n: cfg.sweep.n, batch: cfg.sweep.call }));
+          }
         break;
       case 'memory':
         for (const variant of MEMORY_VARIANTS) {
           tasks.push({
             kind: `memory-${variant}`,
             title: `memory · streamq ${variant} · ${cfg.memory.seconds} s at ${cfg.memory.rate}/s`,
-            modelS: cfg.memory.seconds + 4,
+            modelS: cfg.memory.seconds + 2,
             async run() {
               const m = await measureMemory(env, variant);
               res.memory.push(m);
@@ -136,7 +136,7 @@ export function buildPlan(env: Env, res: BenchResults, rows: readonly RowInfo[],
       case 'backlog': {
         const row = rows.find((r) => r.id === 'streamq' && !r.skipped);
         if (!row || cfg.backlog <= 0) break;
-        const model = modelSeconds(6, cfg.backlog, 110_000);
+        const model = modelSeconds(3, cfg.backlog, 110_000);
         measure({ ...row, label: `streamq, ${cfg.backlog.toLocaleString('en-US')}-entry backlog` }, 'backlog', '-', 1, 1, model, () => measureDrain(env, row, cfg.backlog, 50));
         break;
       }

@@ -47,8 +47,8 @@ export function typicalRate(system: string, scenario: string, mode: string): num
     bullmq: [5_000, 12_000],
     beequeue: [10_000, 17_000],
     naive: [5_000, 5_000],
-    nats: [5_000, 15_000],
-    rabbitmq: [2_000, 8_000],
+    nats: [4_000, 20_000],
+    rabbitmq: [2_000, 20_000],
   };
   const [one, many] = table[system] ?? [5_000, 10_000];
   if (scenario === 'produce' && system === 'streamq' && bulk) return 200_000;

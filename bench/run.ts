@@ -115,6 +115,11 @@ async function main(cfg: Config): Promise<void> {
   if (loadavg()[0] > 0.7) log(`[bench] warning: load average ${loadavg()[0].toFixed(2)} before starting; other work on this machine skews the figures`);
   log(`[bench] private redis-server pid ${redis.pid} on ${redis.url}; N=${cfg.n}, reps=${cfg.reps}, scenarios=${cfg.scenarios.join(',')}${cfg.quick ? ' (--quick)' : ''}`);
   const tasks = buildPlan(env, res, rows, log);
+  if (cfg.plan) {
+    for (const t of tasks) log(`  ${t.title}: ~${t.modelS.toFixed(1)} s`);
+    log(`[bench] ${tasks.length} measurements, ~${Math.round(tasks.reduce((a, t) => a + t.modelS, 0) / 60)} min expected on an idle machine`);
+    return;
+  }
   await runTasks(tasks, log);
   res.meta.wallSeconds = Math.round((Date.now() - started) / 1000);
   res.meta.command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
