@@ -2,7 +2,8 @@
 // with file storage and work-queue retention (an acked message is removed), one durable pull
 // consumer with explicit acks. Producer: js.publish awaited (the PubAck means stored) / a batch of
 // publishes awaited together. Consumer: consumer.consume({ max_messages: concurrency }), ack each.
-import { AckPolicy, connect, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+import { existsSync } from 'node:fs';
+import { AckPolicy, connect, RetentionPolicy, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 import type { AdapterContext, ConsumerHandle, Endpoints, Payload, ProducerHandle, SystemAdapter } from '../common.js';
 import { pollUntil } from '../common.js';
 
@@ -19,6 +20,14 @@ async function withConnection<T>(servers: string, body: (nc: NatsConnection) => 
     return await body(nc);
   } finally {
     await nc.close();
+  }
+}
+
+/** Deletes streams that runs killed before their clean-up left behind (bench-nats-<pid>-<n> of a pid no longer running). */
+async function removeLeftovers(jsm: JetStreamManager): Promise<void> {
+  for await (const name of jsm.streams.names()) {
+    const pid = /^bench-nats-(\d+)-\d+$/.exec(name)?.[1];
+    if (pid && !existsSync(`/proc/${pid}`)) await jsm.streams.delete(name).catch(() => false);
   }
 }
 
@@ -49,6 +58,7 @@ export const adapter: SystemAdapter = {
   async setup(ctx: AdapterContext): Promise<void> {
     await withConnection(ctx.endpoints.nats, async (nc) => {
       const jsm = await nc.jetstreamManager();
+      await removeLeftovers(jsm);
       await jsm.streams.add({ name: ctx.key, subjects: [ctx.key], storage: StorageType.File, retention: RetentionPolicy.Workqueue, num_replicas: 1 });
       await jsm.consumers.add(ctx.key, { durable_name: DURABLE, ack_policy: AckPolicy.Explicit, max_ack_pending: 10_000 });
     });

@@ -8,7 +8,11 @@ import { pollUntil } from '../common.js';
 
 export const RABBIT_PREFETCH = 100;
 
-const queueArgs = (ctx: AdapterContext) => ({ durable: true, arguments: { 'x-queue-type': String(ctx.extra.queueType ?? 'quorum') } });
+/** TCP_NODELAY, as node-redis, ioredis and nats set it (amqplib leaves Nagle on: small ack frames would wait for delayed ACKs). */
+const open = (url: string, timeout?: number) => amqp.connect(url, { noDelay: true, ...(timeout ? { timeout } : {}) });
+
+/** x-expires: a queue left behind by a killed run is deleted by the broker after 10 unused minutes. */
+const queueArgs = (ctx: AdapterContext) => ({ durable: true, arguments: { 'x-queue-type': String(ctx.extra.queueType ?? 'quorum'), 'x-expires': 600_000 } });
 
 export const adapter: SystemAdapter = {
   name: 'rabbitmq',
@@ -16,7 +20,7 @@ export const adapter: SystemAdapter = {
   bulkLabel: 'sendToQueue ×batch + waitForConfirms',
   server: { kind: 'external', comm: 'beam.smp', cmdline: '-s\0rabbit\0', label: 'RabbitMQ (beam.smp)' },
   settings: {
-    client: 'amqplib',
+    client: 'amqplib (noDelay: true)',
     queue: { durable: true, 'x-queue-type': 'quorum | classic (by row)' },
     publish: { persistent: true, confirms: 'confirm channel' },
     consume: { noAck: false, prefetch: RABBIT_PREFETCH },
@@ -25,7 +29,7 @@ export const adapter: SystemAdapter = {
 
   async probe(endpoints: Endpoints): Promise<string | null> {
     try {
-      const c = await amqp.connect(endpoints.amqp, { timeout: 2_000 });
+      const c = await open(endpoints.amqp, 2_000);
       await c.close();
       return null;
     } catch (err) {
@@ -34,7 +38,7 @@ export const adapter: SystemAdapter = {
   },
 
   async setup(ctx: AdapterContext): Promise<void> {
-    const c = await amqp.connect(ctx.endpoints.amqp);
+    const c = await open(ctx.endpoints.amqp);
     try {
       const ch = await c.createChannel();
       await ch.assertQueue(ctx.key, queueArgs(ctx));
@@ -44,7 +48,7 @@ export const adapter: SystemAdapter = {
   },
 
   async cleanup(ctx: AdapterContext): Promise<void> {
-    const c = await amqp.connect(ctx.endpoints.amqp);
+    const c = await open(ctx.endpoints.amqp);
     try {
       const ch = await c.createChannel();
       await ch.deleteQueue(ctx.key);
@@ -54,7 +58,7 @@ export const adapter: SystemAdapter = {
   },
 
   async createProducer(ctx: AdapterContext): Promise<ProducerHandle> {
-    const c = await amqp.connect(ctx.endpoints.amqp);
+    const c = await open(ctx.endpoints.amqp);
     const ch = await c.createConfirmChannel();
     const body = (p: Payload) => Buffer.from(JSON.stringify(p));
     return {
@@ -73,7 +77,7 @@ export const adapter: SystemAdapter = {
   },
 
   async createConsumer(ctx: AdapterContext, onMessage: (p: Payload) => void): Promise<ConsumerHandle> {
-    const c = await amqp.connect(ctx.endpoints.amqp);
+    const c = await open(ctx.endpoints.amqp);
     const ch = await c.createChannel();
     await ch.prefetch(Number(ctx.extra.concurrency ?? RABBIT_PREFETCH));
     return {
