@@ -2,7 +2,7 @@
 // (bench/results/), the tables on stdout, and with --update-readme README's block and a copy of
 // the charts and JSON it shows (bench/results/readme/, committed).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { computeMedians } from './format.js';
 import { renderSummary } from './markdown.js';
@@ -25,7 +25,7 @@ export function writeOutputs(root: string, cfg: Config, res: BenchResults, log: 
   if (cfg.updateReadme) {
     const out = join(root, README_DIR);
     mkdirSync(out, { recursive: true });
-    for (const name of ['e2e.svg', 'cpu.svg', 'latency.svg', 'summary.md']) copyFileSync(join(dir, name), join(out, name));
+    if (resolve(out) !== resolve(dir)) for (const name of ['e2e.svg', 'cpu.svg', 'latency.svg', 'summary.md']) copyFileSync(join(dir, name), join(out, name));
     writeFileSync(join(out, 'run.json'), JSON.stringify(res, null, 1) + '\n');
     log(`[bench] README.md updated (${updateReadme(root, res)}); charts and run.json in ${README_DIR}/`);
   }

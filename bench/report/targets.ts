@@ -28,16 +28,19 @@ function cpuTarget(v: View, peer: string, name: string, divisor: number): Target
   };
 }
 
+/** sendMany at the library's defaults (batchSize 500, inFlight 4) in the sweep's calls; the standard produce run and the sweep's best beside it. */
 function sendManyTarget(v: View): TargetCheck {
-  const produce = v.get('streamq', 'produce', 'bulk', 'rate');
   const sweep = v.res.rows.filter((r) => r.group === 'sweep').map((r) => ({ r, rate: v.get(r.id, 'sweep', 'bulk', 'rate') })).filter((x) => ok(x.rate));
-  const best = sweep.sort((a, b) => b.rate! - a.rate!)[0];
+  const atDefaults = sweep.find((x) => x.r.extra?.chunk === 500 && x.r.extra?.depth === 4);
+  const best = [...sweep].sort((a, b) => b.rate! - a.rate!)[0];
+  const produce = v.get('streamq', 'produce', 'bulk', 'rate');
+  const call = int((v.res.meta.sweep as { call: number } | undefined)?.call);
   const parts = [
-    ok(produce) ? `${int(produce)} msg/s (calls of ${int(Number(v.res.meta.batch))}, library defaults)` : null,
-    best ? `${int(best.rate)} msg/s (sweep best: ${best.r.label}, calls of ${int((v.res.meta.sweep as { call: number }).call)})` : null,
+    atDefaults ? `${int(atDefaults.rate)} msg/s at the defaults (chunks of 500, 4 in flight), calls of ${call}` : null,
+    best && best !== atDefaults ? `sweep best ${int(best.rate)} (${best.r.label})` : null,
+    ok(produce) ? `${int(produce)} msg/s in calls of ${int(Number(v.res.meta.batch))} (produce scenario)` : null,
   ].filter(Boolean);
-  const values = [produce, best?.rate].filter(ok);
-  return { target: 'sendMany ≥ 300,000 msg/s', value: parts.length ? parts.join('; ') : 'not measured', pass: values.length ? Math.max(...values) >= 300_000 : null };
+  return { target: 'sendMany ≥ 300,000 msg/s (library defaults)', value: parts.length ? parts.join('; ') : 'not measured', pass: atDefaults ? atDefaults.rate! >= 300_000 : null };
 }
 
 function latencyTarget(v: View, metric: 'p50Ms' | 'p99Ms'): TargetCheck {
@@ -74,9 +77,9 @@ function memoryTarget(res: BenchResults): TargetCheck | null {
   const control = growth('none');
   const dack = growth('deleteOnAck');
   const maxLen = growth('maxLen');
-  const flat = (g: number | undefined) => ok(g) && ok(control) && Math.abs(g) <= 0.05 * control;
+  const flat = (g: number | undefined) => ok(g) && ok(control) && Math.abs(g) <= 0.1 * control;
   return {
-    target: 'stream memory flat under steady load (deleteOnAck, retention.maxLen): growth ≤ 5% of no retention',
+    target: 'stream memory flat under steady load (deleteOnAck, retention.maxLen): growth < 1/10 of no retention\'s',
     value: `KB/s in the 2nd half: none ${f1(control)}, deleteOnAck ${f1(dack)}, maxLen ${f1(maxLen)}`,
     pass: ok(control) && ok(dack) && ok(maxLen) ? flat(dack) && flat(maxLen) : null,
   };
