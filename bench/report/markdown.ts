@@ -75,7 +75,7 @@ function produceDrainTable(v: View): string | null {
   );
 }
 
-function latencyTable(v: View): string | null {
+export function latencyTable(v: View): string | null {
   if (!ran(v, 'latency')) return null;
   const ping: RowInfo = { ...PING_ROW, oneLabel: 'PING', bulkLabel: null, settings: {} };
   const rows = [...v.rows((r) => r.scenarios.includes('latency')), ping];
@@ -94,7 +94,7 @@ function latencyTable(v: View): string | null {
   );
 }
 
-function sweepTable(v: View): string | null {
+export function sweepTable(v: View): string | null {
   const rows = v.rows((r) => r.group === 'sweep');
   if (rows.length === 0 || !rows.some((r) => v.res.runs[`${r.id}/sweep/bulk`])) return null;
   const chunks = [...new Set(rows.map((r) => Number(r.extra?.chunk)))];

@@ -27,6 +27,6 @@ export function writeOutputs(root: string, cfg: Config, res: BenchResults, log: 
     mkdirSync(out, { recursive: true });
     if (resolve(out) !== resolve(dir)) for (const name of ['e2e.svg', 'cpu.svg', 'latency.svg', 'summary.md']) copyFileSync(join(dir, name), join(out, name));
     writeFileSync(join(out, 'run.json'), JSON.stringify(res, null, 1) + '\n');
-    log(`[bench] README.md updated (${updateReadme(root, res)}); charts and run.json in ${README_DIR}/`);
+    log(`[bench] updated ${updateReadme(root, res).join(', ')}; charts and run.json in ${README_DIR}/`);
   }
 }
