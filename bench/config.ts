@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 
 export const SCENARIOS = ['ceiling', 'produce', 'e2e', 'drain', 'latency', 'sweep', 'memory', 'backlog'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-/** Run unless --scenarios names others: the long memory runs are opt-in. */
-export const DEFAULT_SCENARIOS: readonly Scenario[] = ['ceiling', 'produce', 'e2e', 'drain', 'latency', 'sweep', 'backlog'];
+/** Run unless --scenarios names others. */
+export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS;
 
 export interface Config {
   n: number;
@@ -39,15 +39,14 @@ export const HELP = `usage: npm run bench -- [options]
   --n N                messages per produce / e2e / drain measurement (default 50000)
   --reps R             repetitions, interleaved across rows (default 3)
   --only a,b           rows (ids) or systems: streamq, bullmq, beequeue, naive, nats, rabbitmq (default all)
-  --scenarios a,b      ceiling, produce, e2e, drain, latency, sweep, memory, backlog
-                       (default all but memory)
+  --scenarios a,b      ceiling, produce, e2e, drain, latency, sweep, memory, backlog (default all)
   --modes one,bulk     producer modes of the produce and e2e scenarios (default bulk)
   --batch B            messages per bulk call: sendMany / addBulk / saveAll / publish batch (default 1000)
   --warmup W           warm-up messages before each measurement (default 1000; bulk: at least 5 batches)
   --latency-n L        measured messages of the paced latency run (default 4000, after 1000 warm-up + 1 s pause)
   --latency-rate R     pace of the latency run, msg/s (default 1000)
   --backlog B          entries of the streamq backlog scenario (default 1000000)
-  --mem-seconds S      duration of each memory-over-time run (default 15)
+  --mem-seconds S      duration of each memory-over-time run (default 10)
   --mem-rate R         steady load of the memory runs, msg/s (default 5000)
   --sweep-n N          messages per sendMany sweep point and repetition (default 100000)
   --sweep-call C       messages per sendMany call in the sweep (default 10000)
@@ -111,7 +110,7 @@ export function parseConfig(argv: string[], root: string): Config | 'help' {
     warmup: Math.floor(num(a.warmup, 1000)),
     latency: { n: Math.floor(num(a['latency-n'], q ? 1000 : 4000)), warmup: q ? 300 : 1000, gapMs: 1000, rate: num(a['latency-rate'], 1000) },
     backlog: Math.floor(num(a.backlog, q ? 100_000 : 1_000_000)),
-    memory: { seconds: num(a['mem-seconds'], q ? 4 : 15), rate: num(a['mem-rate'], 5000) },
+    memory: { seconds: num(a['mem-seconds'], q ? 4 : 10), rate: num(a['mem-rate'], 5000) },
     sweep: {
       n: Math.floor(num(a['sweep-n'], q ? 20_000 : 100_000)),
       call: Math.max(1, Math.floor(num(a['sweep-call'], 10_000))),
