@@ -87,6 +87,10 @@ export function latencyChart(res: BenchResults): string {
   const series = [...v.rows((r) => r.scenarios.includes('latency') && !r.skipped), ping]
     .map((r) => ({ r, cdf: v.medianRun(r.id, 'latency', '-', 'p99Ms')?.series?.cdfMs }))
     .filter((s): s is { r: RowInfo; cdf: number[] } => Array.isArray(s.cdf) && s.cdf.length === CDF_QUANTILES.length);
+  const L = res.meta.latency as { rate: number; n: number };
+  const title = 'Paced latency distribution (lower is better)';
+  const subtitle = `${L.rate.toLocaleString('en-US')} msg/s, ${L.n.toLocaleString('en-US')} measured messages per run; the run with the median p99 of each row`;
+  if (series.length === 0) return frame(760, 80, title, 'not measured in this run', '');
   const width = 760, height = 420, left = 60, right = 200, top = 56, bottom = 50;
   const pw = width - left - right, ph = height - top - bottom;
   // x: percentile on a "nines" scale (50 → 0.3, 90 → 1, 99 → 2, 99.9 → 3); y: ms, log scale.
@@ -112,6 +116,5 @@ export function latencyChart(res: BenchResults): string {
     const ly = top + 8 + k * 18;
     body.push(`<line x1="${left + pw + 12}" y1="${ly}" x2="${left + pw + 32}" y2="${ly}" stroke="${color}" stroke-width="3"/><text x="${left + pw + 38}" y="${ly + 4}" fill="#212529">${esc(s.r === ping ? 'Redis PING (floor)' : s.r.label)}</text>`);
   });
-  const L = res.meta.latency as { rate: number; n: number };
-  return frame(width, height, 'Paced latency distribution (lower is better)', `${L.rate.toLocaleString('en-US')} msg/s, ${L.n.toLocaleString('en-US')} measured messages per run; the run with the median p99 of each row`, body.join('\n'));
+  return frame(width, height, title, subtitle, body.join('\n'));
 }

@@ -10,7 +10,7 @@ export async function measureProduce(env: Env, row: Row, mode: 'one' | 'bulk', o
   const n = o.n ?? env.cfg.n;
   const batch = o.batch ?? env.cfg.batch;
   return withFrame(env, row, async ({ ctx, adapter, spawn }) => {
-    const preWarm = mode === 'one' ? env.cfg.warmup : Math.max(warmupFor(env, mode), 5 * batch);
+    const preWarm = mode === 'one' || env.cfg.warmup === 0 ? env.cfg.warmup : Math.max(warmupFor(env, mode), 5 * batch);
     const producer = await spawn(producerInit(env, row, ctx, { mode, n, batch, preWarm }), `${row.id}-producer`);
     if (isRedis(adapter)) await resetCommandStats(env);
     const cpu = new CpuWindow(env, adapter, { producer });
