@@ -1,7 +1,8 @@
 // The progress line: which task (scenario, row, repetition) runs, and how long the whole run has
 // left. Estimates start from a rough model of each task; once a task of the same kind (scenario,
 // row, mode) has run, its measured duration replaces the model, and the ratio measured/model of
-// finished tasks scales the model of the kinds not run yet.
+// finished tasks scales the model of the kinds not run yet (smoothed by PRIOR_S of modelled time,
+// so a few short tasks do not swing the whole estimate).
 export interface Task {
   /** Same kind = same scenario, row and mode (the repetitions of one measurement). */
   kind: string;
@@ -15,13 +16,16 @@ const fmt = (s: number) => {
   return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
 };
 
+/** Seconds of modelled time taken as if they had run exactly as modelled. */
+const PRIOR_S = 60;
+
 export async function runTasks(tasks: readonly Task[], log: (s: string) => void): Promise<void> {
   const measured = new Map<string, number>();
   let modelDone = 0;
   let actualDone = 0;
   const started = Date.now();
   for (const [i, task] of tasks.entries()) {
-    const scale = modelDone > 0 ? actualDone / modelDone : 1;
+    const scale = (actualDone + PRIOR_S) / (modelDone + PRIOR_S);
     let left = 0;
     for (const t of tasks.slice(i)) left += measured.get(t.kind) ?? t.modelS * scale;
     log(`[bench ${i + 1}/${tasks.length}] ${task.title} · elapsed ${fmt((Date.now() - started) / 1000)}, ~${fmt(left)} left`);
