@@ -6,83 +6,101 @@ import { loadAdapter, nowUs, type ChildMsg, type ConsumerHandle, type ConsumerIn
 import { RssSampler } from './measure.js';
 import { GcRecorder, LoopDelayRecorder } from './observe.js';
 
+/** Which messages arrived: warm-up ones (negative i), measured ones once each, their latencies. */
+class Tally {
+  readonly #seen: Uint8Array;
+  readonly #warmSeen: Uint8Array;
+  readonly #latSend: Float64Array | null;
+  readonly #latValue: Float64Array | null;
+  #warmCount = 0;
+  #latCount = 0;
+  unique = 0;
+  duplicates = 0;
+  firstUs = 0;
+
+  readonly #init: ConsumerInit;
+  readonly #onWarm: () => void;
+  readonly #onComplete: (lastUs: number) => void;
+
+  constructor(init: ConsumerInit, onWarm: () => void, onComplete: (lastUs: number) => void) {
+    this.#init = init;
+    this.#onWarm = onWarm;
+    this.#onComplete = onComplete;
+    this.#seen = new Uint8Array(init.expect);
+    this.#warmSeen = new Uint8Array(init.expectWarm);
+    const measured = Math.max(0, init.expect - init.latencyWarmup);
+    this.#latSend = init.latency ? new Float64Array(measured) : null;
+    this.#latValue = init.latency ? new Float64Array(measured) : null;
+  }
+
+  readonly onMessage = (p: Payload): void => {
+    const now = nowUs();
+    const i = p.i;
+    if (i < 0) return this.#warm(-i - 1);
+    if (!(i < this.#init.expect)) return;
+    if (this.#seen[i]) {
+      this.duplicates++;
+      return;
+    }
+    this.#seen[i] = 1;
+    if (++this.unique === 1) this.firstUs = now;
+    if (this.#latValue && i >= this.#init.latencyWarmup) {
+      this.#latSend![this.#latCount] = p.t;
+      this.#latValue[this.#latCount++] = now - p.t;
+    }
+    if (this.unique === this.#init.expect) this.#onComplete(now);
+  };
+
+  #warm(w: number): void {
+    if (w >= this.#warmSeen.length || this.#warmSeen[w]) return;
+    this.#warmSeen[w] = 1;
+    if (++this.#warmCount === this.#warmSeen.length) this.#onWarm();
+  }
+
+  /** [send time µs, latency µs] of each measured message. */
+  latencies(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let k = 0; k < this.#latCount; k++) out.push([this.#latSend![k]!, this.#latValue![k]!]);
+    return out;
+  }
+}
+
 export async function consumerRole(init: ConsumerInit, send: (m: ChildMsg) => void) {
-  const n = init.expect;
-  const seen = new Uint8Array(n);
-  const measured = Math.max(0, n - init.latencyWarmup);
-  const latSend = init.latency ? new Float64Array(measured) : null;
-  const latValue = init.latency ? new Float64Array(measured) : null;
-  let latCount = 0;
-  let unique = 0;
-  let duplicates = 0;
-  let firstUs = 0;
   let startedUs = 0;
-  let reported = false;
   let rssAtMark = process.memoryUsage.rss();
   const rss = new RssSampler(init.rssSampleMs);
   const gc = init.latency ? new GcRecorder() : null;
   const loop = init.latency ? new LoopDelayRecorder() : null;
-  const warmSeen = new Uint8Array(init.expectWarm);
-  let warmCount = 0;
 
   const finish = async (lastUs: number) => {
     if (init.settleTotal > 0) await handle.settled(init.settleTotal);
     const settledUs = init.settleTotal > 0 ? nowUs() : lastUs;
     rss.stop();
-    const ru = process.resourceUsage();
     const loopDelay = loop?.stop();
     await new Promise<void>((r) => setImmediate(r)); // let the GC observer deliver its last entries
-    const samples: [number, number][] = [];
-    for (let k = 0; k < latCount; k++) samples.push([latSend![k]!, latValue![k]!]);
     send({
       type: 'done',
       startedUs,
-      firstUs,
+      firstUs: tally.firstUs,
       lastUs,
       settledUs,
-      unique,
-      duplicates,
+      unique: tally.unique,
+      duplicates: tally.duplicates,
       peakRssBytes: rss.peak,
-      maxRssBytes: ru.maxRSS * 1024,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
       rssAtMarkBytes: rssAtMark,
       peakHeapTotalBytes: rss.peakHeapTotal,
       peakHeapUsedBytes: rss.peakHeapUsed,
       peakExternalBytes: rss.peakExternal,
-      latency: loopDelay ? { samples, loopDelay, gc: gc!.stop() } : null,
+      latency: loopDelay ? { samples: tally.latencies(), loopDelay, gc: gc!.stop() } : null,
     });
   };
-
-  const onMessage = (p: Payload) => {
-    const now = nowUs();
-    const i = p.i;
-    if (i < 0) {
-      const w = -i - 1;
-      if (w < warmSeen.length && !warmSeen[w]) {
-        warmSeen[w] = 1;
-        if (++warmCount === warmSeen.length) send({ type: 'warm' });
-      }
-      return;
-    }
-    if (!(i < n)) return;
-    if (seen[i]) {
-      duplicates++;
-      return;
-    }
-    seen[i] = 1;
-    unique++;
-    if (unique === 1) firstUs = now;
-    if (latValue && i >= init.latencyWarmup) {
-      latSend![latCount] = p.t;
-      latValue[latCount++] = now - p.t;
-    }
-    if (unique === n && !reported) {
-      reported = true;
-      finish(now).catch((err: unknown) => send({ type: 'error', message: `settle: ${String((err as Error)?.stack ?? err)}` }));
-    }
-  };
+  const tally = new Tally(init, () => send({ type: 'warm' }), (lastUs) => {
+    finish(lastUs).catch((err: unknown) => send({ type: 'error', message: `settle: ${String((err as Error)?.stack ?? err)}` }));
+  });
 
   const adapter = await loadAdapter(init.system);
-  const handle: ConsumerHandle = await adapter.createConsumer(init.ctx, onMessage);
+  const handle: ConsumerHandle = await adapter.createConsumer(init.ctx, tally.onMessage);
   rss.start();
   return {
     mark() {

@@ -23,8 +23,10 @@ function summary(scenario: Scenario, m: Metrics): string {
   switch (scenario) {
     case 'e2e':
       return `${fmtRate(m.rate)} (acks confirmed ${fx(m.settleMs)} ms after the last handler); CPU s/100k: node ${fx(m.nodeCpuPer100k)}, server ${fx(m.serverCpuPer100k)}; rss ${fx(m.peakRssMB, 0)} MB; dup ${m.duplicates}`;
-    case 'latency':
-      return `p50 ${fx(m.p50Ms, 3)} ms, p99 ${fx(m.p99Ms, 3)} ms, max ${fx(m.maxMs)} ms; consumer GC ${m.consumerGcCount ?? '—'} pauses (max ${fx(m.consumerGcMaxMs)} ms); waited for a CPU ${fx(m.consumerRunqMsPerS, 0)} ms/s`;
+    case 'latency': {
+      const p = `p50 ${fx(m.p50Ms, 3)} ms, p99 ${fx(m.p99Ms, 3)} ms, max ${fx(m.maxMs)} ms`;
+      return m.consumerGcCount === undefined ? p : `${p}; consumer GC ${m.consumerGcCount} pauses (max ${fx(m.consumerGcMaxMs)} ms); consumer waited for a CPU ${fx(m.consumerRunqMsPerS, 0)} ms/s`;
+    }
     case 'backlog':
       return `fill ${fmtRate(m.fillRate)}, drain ${fmtRate(m.rate)}, consumer peak RSS ${fx(Math.max(m.peakRssMB ?? 0, m.maxRssMB ?? 0), 1)} MB`;
     default:
@@ -61,7 +63,7 @@ function measured(p: Planning, row: RowInfo, scenario: Scenario, mode: RowMode, 
       try {
         const out = await fn();
         run = 'm' in out && typeof out.m === 'object' ? { rep, m: (out as Measured).m, series: (out as Measured).series } : { rep, m: out as Metrics };
-        p.log(`  ${row.label}${modeLabel}: ${summary(scenario, run.m)}; other load ${fx(run.m.foreignCpuPct, 0)}%`);
+        p.log(`  ${row.label}${modeLabel}: ${summary(scenario, run.m)}${run.m.foreignCpuPct === undefined ? '' : `; other load ${fx(run.m.foreignCpuPct, 0)}%`}`);
       } catch (err) {
         const msg = String((err as Error).message ?? err);
         run = { rep, m: {}, error: err instanceof DeadlineError ? `timeout: ${msg}` : msg };

@@ -6,7 +6,7 @@
 // The PING row is the machine's floor: node-redis PING round trips, paced the same way.
 import type { ConsumerDone, GcPause, PingDone, ProducerDone } from '../common.js';
 import { runQueueWaitSeconds } from '../cpu.js';
-import { adapterOf, serverPid, type Env } from '../env.js';
+import { serverPid, type Env } from '../env.js';
 import { percentileSorted, summarizeLatencyUs } from '../measure.js';
 import type { Row } from '../rows.js';
 import { consumerInit, producerInit, withFrame, type Metrics } from './frame.js';
@@ -42,11 +42,37 @@ function gcStats(prefix: string, pauses: readonly GcPause[], seconds: number): M
   };
 }
 
+/** The latency run's figures: percentiles, loop delay, GC of both processes, the tail's overlap with GC, run-queue waits. */
+function latencyMetrics(done: ConsumerDone, produced: ProducerDone, total: number, waits: Metrics): Measured {
+  const lat = done.latency!;
+  const values = Float64Array.from(lat.samples.map((x) => x[1])).sort();
+  const s = summarizeLatencyUs(values);
+  const tail = lat.samples.filter(([, l]) => l >= s.p99Ms * 1000);
+  const seconds = (produced.endUs - produced.startUs) / 1e6;
+  const producerGc = produced.gc ?? [];
+  return {
+    m: {
+      p50Ms: s.p50Ms, p99Ms: s.p99Ms, p999Ms: s.p999Ms, maxMs: s.maxMs, meanMs: s.meanMs, count: s.count,
+      achievedRate: total / seconds,
+      loopP50Ms: lat.loopDelay.p50Ms, loopP99Ms: lat.loopDelay.p99Ms, loopMaxMs: lat.loopDelay.maxMs,
+      ...gcStats('consumer', lat.gc, seconds),
+      ...gcStats('producer', producerGc, seconds),
+      ...Object.fromEntries(Object.entries(waits).map(([k, w]) => [`${k}RunqMsPerS`, (w * 1000) / seconds])),
+      // The cause of the tail: how often a slow message overlapped a GC pause, against how often any message did.
+      tailConsumerGcPct: overlapPct(tail, lat.gc),
+      tailProducerGcPct: overlapPct(tail, producerGc),
+      tailAnyGcPct: overlapPct(tail, [...lat.gc, ...producerGc]),
+      allAnyGcPct: overlapPct(lat.samples, [...lat.gc, ...producerGc]),
+    },
+    series: { cdfMs: cdfOf(values) },
+  };
+}
+
 export async function measureLatency(env: Env, row: Row): Promise<Measured> {
   const L = env.cfg.latency;
   const total = L.n + L.warmup;
   const budget = 30_000 + L.gapMs + (total / L.rate) * 1000 * 1.5;
-  return withFrame(env, row, async ({ ctx, spawn }) => {
+  return withFrame(env, row, async ({ ctx, adapter, spawn }) => {
     const consumer = await spawn(consumerInit(row, ctx, { expect: total, latencyWarmup: L.warmup }), `${row.id}-consumer`);
     const producer = await spawn(producerInit(env, row, ctx, { mode: 'one', n: total, rate: L.rate, warmup: L.warmup, observeGc: true }), `${row.id}-producer`);
     consumer.send({ type: 'start' });
@@ -54,8 +80,8 @@ export async function measureLatency(env: Env, row: Row): Promise<Measured> {
     await new Promise((r) => setTimeout(r, 300));
     consumer.send({ type: 'mark' });
     await consumer.wait(['marked'], 10_000, 'mark');
-    // The server's main thread: Redis's (the brokers run their work on other threads, not seen here).
-    const adapter = await adapterOf(env, row.system);
+    // Waiting for a CPU (/proc/<pid>/schedstat): the children's main threads and Redis's (the
+    // brokers run their work on other threads, not seen here).
     const server = adapter.server.kind === 'private-redis' ? serverPid(env, adapter) : undefined;
     const pids: Record<string, number> = { consumer: consumer.pid, producer: producer.pid, ...(server !== undefined ? { server } : {}) };
     const waitAt = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, runQueueWaitSeconds(pid)]));
@@ -64,36 +90,7 @@ export async function measureLatency(env: Env, row: Row): Promise<Measured> {
     const produced = await producer.wait<ProducerDone>(['produced'], budget, 'produce');
     const done = await consumer.wait<ConsumerDone>(['done'], 10_000, 'consume');
     const wait1 = waitAt();
-    const lat = done.latency!;
-    const values = Float64Array.from(lat.samples.map((s) => s[1])).sort();
-    const s = summarizeLatencyUs(values);
-    const p99Us = s.p99Ms * 1000;
-    const tail = lat.samples.filter(([, l]) => l >= p99Us);
-    const seconds = (produced.endUs - produced.startUs) / 1e6;
-    return {
-      m: {
-        p50Ms: s.p50Ms,
-        p99Ms: s.p99Ms,
-        p999Ms: s.p999Ms,
-        maxMs: s.maxMs,
-        meanMs: s.meanMs,
-        count: s.count,
-        achievedRate: total / seconds,
-        loopP50Ms: lat.loopDelay.p50Ms,
-        loopP99Ms: lat.loopDelay.p99Ms,
-        loopMaxMs: lat.loopDelay.maxMs,
-        ...gcStats('consumer', lat.gc, seconds),
-        ...gcStats('producer', produced.gc ?? [], seconds),
-        // The cause of the tail: how often a slow message overlapped a GC pause, against how often any message did.
-        // Waiting for a CPU while runnable, ms per second of the run: the machine's share of the tail.
-        ...Object.fromEntries(Object.keys(pids).map((k) => [`${k}RunqMsPerS`, ((wait1[k]! - wait0[k]!) * 1000) / seconds])),
-        tailConsumerGcPct: overlapPct(tail, lat.gc),
-        tailProducerGcPct: overlapPct(tail, produced.gc ?? []),
-        tailAnyGcPct: overlapPct(tail, [...lat.gc, ...(produced.gc ?? [])]),
-        allAnyGcPct: overlapPct(lat.samples, [...lat.gc, ...(produced.gc ?? [])]),
-      },
-      series: { cdfMs: cdfOf(values) },
-    };
+    return latencyMetrics(done, produced, total, Object.fromEntries(Object.keys(pids).map((k) => [k, wait1[k]! - wait0[k]!])));
   });
 }
 
