@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 // Small statistics and timing helpers.
 
 /** Nearest-rank percentile of an ascending-sorted array (q in 0..100). */
@@ -62,9 +60,9 @@ export function rate(n: number, fromUs: number, toUs: number): number {
   return s > 0 ? n / s : NaN;
 }
 
-/** Seconds of CPU per 100k messages. */
-export function cpuPer100k(cpuUs: number, n: number): number {
-  return n > 0 ? (cpuUs / 1e6) * (100_000 / n) : NaN;
+/** CPU seconds per 100k messages. */
+export function per100k(cpuSeconds: number, n: number): number {
+  return n > 0 ? cpuSeconds * (100_000 / n) : NaN;
 }
 
 export class DeadlineError extends Error {}
@@ -106,27 +104,4 @@ export class RssSampler {
     if (this.timer) clearInterval(this.timer);
     this.sample();
   }
-}
-
-/** Whole-machine CPU from /proc/stat: busy (user+nice+system+irq+softirq) and steal, in seconds. */
-export function machineCpu(): { busy: number; steal: number; at: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    const f = line.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
-    const HZ = 100; // USER_HZ on Linux
-    return { busy: (user + nice + system + irq + softirq) / HZ, steal: steal / HZ, at: performance.now() };
-  } catch {
-    return { busy: NaN, steal: NaN, at: performance.now() };
-  }
-}
-
-/**
- * Share of the machine's CPU capacity used by processes other than the measured ones between two
- * machineCpu() readings, in percent. `oursSeconds` is the CPU the measured processes reported.
- */
-export function foreignCpuPct(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>, oursSeconds: number, ncpu: number): number {
-  const wall = (b.at - a.at) / 1000;
-  if (!(wall > 0)) return NaN;
-  return (Math.max(0, b.busy - a.busy - oursSeconds) / (wall * ncpu)) * 100;
 }

@@ -1,4 +1,4 @@
-// Summarises a V8 .cpuprofile (from `npm run bench -- --prof streamq`): self time by function and
+// Summarises a V8 .cpuprofile (from `npm run bench -- --prof <row>` or bench/profile.ts): self time by function and
 // by module, and inclusive time of the functions of src/.
 //   node --import tsx bench/prof-summary.ts bench/results/prof/<file>.cpuprofile [top]
 import { readFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const shortUrl = (u: string) => {
   if (!u) return '';
+  u = u.replace(/\/bench\/results\/\.js-\d+\//, '/'); // the children's transpiled mirror → the source path
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
   if (m) return m[1]!;
   const s = /\/(src|bench)\/(.*)$/.exec(u);

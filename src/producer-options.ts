@@ -76,10 +76,19 @@ export const PRODUCER_OPTION_KEYS = optionKeys<ProducerOptions>({
 export const SEND_OPTION_KEYS = optionKeys<SendOptions>({ headers: true, delayMs: true, at: true, dedupKey: true, dedupTtlMs: true, priority: true });
 
 /** Options of one {@link Producer.sendMany}. */
-export type SendManyOptions = Pick<SendOptions, 'headers' | 'priority'>;
+export interface SendManyOptions extends Pick<SendOptions, 'headers' | 'priority'> {
+  /**
+   * Commands (of `batchSize` messages each) in flight at once: while Redis appends one, the next
+   * is encoded and on its way. 1 sends a command only after the previous one's reply. @default 4
+   */
+  inFlight?: number;
+}
 
 /** The option names of {@link Producer.sendMany}. */
-export const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true, priority: true });
+export const SEND_MANY_OPTION_KEYS = optionKeys<SendManyOptions>({ headers: true, priority: true, inFlight: true });
+
+/** Default of {@link SendManyOptions.inFlight}. */
+export const SEND_MANY_IN_FLIGHT = 4;
 
 const WAIT_FOR_REPLICAS_KEYS = optionKeys<WaitForReplicas>({ replicas: true, timeoutMs: true });
 

@@ -19,8 +19,9 @@ import { RetentionKeeper, type RetentionOptions } from './retention.js';
 import { DelayedPromoter } from './delayed.js';
 import { levelIndex, levelsKey, type Levels } from './priorities.js';
 import { expectName, expectOptions, optionalInteger, optionalNumber } from './validate.js';
+import { sendChunks } from './send-chunks.js';
 import {
-  resolveProducerOptions, SEND_MANY_OPTION_KEYS, SEND_OPTION_KEYS, type ProducerOptions, type SendManyOptions, type SendOptions, type WaitForReplicas,
+  resolveProducerOptions, SEND_MANY_IN_FLIGHT, SEND_MANY_OPTION_KEYS, SEND_OPTION_KEYS, type ProducerOptions, type SendManyOptions, type SendOptions, type WaitForReplicas,
 } from './producer-options.js';
 
 export type { ProducerOptions, SendOptions, SendManyOptions, WaitForReplicas } from './producer-options.js';
@@ -198,22 +199,23 @@ export class Producer<T = unknown> extends EventEmitter<ProducerEvents> {
 
   /**
    * Appends many messages; resolves with their IDs in order. All payloads are encoded first, so
-   * one bad payload rejects the call before anything is sent.
+   * one bad payload rejects the call before anything is sent. They go out in commands of
+   * `batchSize` messages, `inFlight` of them at a time (each command is atomic: all of its
+   * messages are appended, or none). When a command fails, no further one is sent, and the call
+   * rejects with the first error once the commands in flight have settled; the commands that
+   * succeeded have appended their messages.
    */
   async sendMany(items: readonly T[], options?: SendManyOptions): Promise<string[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('Expected `items` to be an array');
     if (options !== undefined) expectOptions('', options, SEND_MANY_OPTION_KEYS);
     this.#lane(options?.priority);
+    const inFlight = optionalInteger('inFlight', options?.inFlight, SEND_MANY_IN_FLIGHT, 1, 1_000);
     const headersJson = encodeHeaders(options?.headers);
     const payloads = items.map((item) => encodeMessage(item, undefined, this.#maxPayloadBytes)[1] as string);
     if (headersJson !== undefined) for (const payload of payloads) checkSize(payload.length + headersJson.length, this.#maxPayloadBytes, payload, headersJson);
     const connection = await this.#connect();
     const lane = this.#lane(options?.priority, connection);
-    const chunks: Promise<string[]>[] = [];
-    for (let start = 0; start < payloads.length; start += this.#batchSize) {
-      chunks.push(scripts.sendMany(connection, lane.keys, payloads.slice(start, start + this.#batchSize), headersJson));
-    }
-    const ids = (await Promise.all(chunks)).flat();
+    const ids = await sendChunks(connection, lane.keys, payloads, headersJson, this.#batchSize, inFlight);
     this.metrics.counters.sent += ids.length;
     lane.retention?.afterSend(ids.length);
     await this.#confirmReplicated(connection, ids);

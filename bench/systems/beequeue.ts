@@ -3,6 +3,7 @@
 // Redis does not grow; events (pub/sub per job) are off because nobody listens to them.
 import BeeQueue from 'bee-queue';
 import type { AdapterContext, ConsumerHandle, Payload, ProducerHandle, SystemAdapter } from '../common.js';
+import { Completions } from './completions.js';
 
 export const BEE_CONCURRENCY = 100;
 
@@ -20,6 +21,7 @@ export const adapter: SystemAdapter = {
   name: 'beequeue',
   oneLabel: 'save',
   bulkLabel: 'saveAll',
+  server: { kind: 'private-redis' },
   settings: {
     client: 'bee-queue bundled redis@3 client',
     produce: 'queue.createJob(data).save() awaited one at a time / queue.saveAll(batch)',
@@ -49,6 +51,8 @@ export const adapter: SystemAdapter = {
     const concurrency = Number(ctx.extra.concurrency ?? BEE_CONCURRENCY);
     const q = new BeeQueue<Payload>(ctx.key, { ...common(ctx), isWorker: true });
     q.on('error', () => {});
+    const completions = new Completions();
+    q.on('succeeded', completions.add);
     await q.ready();
     return {
       async start() {
@@ -56,6 +60,7 @@ export const adapter: SystemAdapter = {
           onMessage(job.data);
         });
       },
+      settled: (total) => completions.reached(total),
       async close() {
         await q.close(5_000);
       },

@@ -2,6 +2,7 @@
 // on the consumer side. Completed jobs are removed (removeOnComplete) so Redis does not grow.
 import { Queue, Worker } from 'bullmq';
 import type { AdapterContext, ConsumerHandle, Payload, ProducerHandle, SystemAdapter } from '../common.js';
+import { Completions } from './completions.js';
 
 export const BULLMQ_CONCURRENCY = 100;
 
@@ -9,6 +10,7 @@ export const adapter: SystemAdapter = {
   name: 'bullmq',
   oneLabel: 'add',
   bulkLabel: 'addBulk',
+  server: { kind: 'private-redis' },
   settings: {
     client: 'ioredis (BullMQ default connections)',
     produce: "queue.add('m', data) awaited one at a time / queue.addBulk(batch)",
@@ -57,12 +59,15 @@ export const adapter: SystemAdapter = {
       },
     );
     w.on('error', () => {});
+    const completions = new Completions();
+    w.on('completed', completions.add);
     await w.waitUntilReady();
     let running: Promise<void> | undefined;
     return {
       async start() {
         running = w.run().catch(() => {});
       },
+      settled: (total) => completions.reached(total),
       async close() {
         await w.close();
         await running;

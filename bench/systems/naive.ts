@@ -3,6 +3,7 @@
 // message, no pipelining, no concurrency, no claiming of stuck entries.
 import { createClient } from 'redis';
 import type { AdapterContext, ConsumerHandle, Payload, ProducerHandle, SystemAdapter } from '../common.js';
+import { pelWatcher } from './redis-settle.js';
 
 const GROUP = 'bench';
 
@@ -17,10 +18,11 @@ export const adapter: SystemAdapter = {
   name: 'naive',
   oneLabel: 'XADD',
   bulkLabel: null,
+  server: { kind: 'private-redis' },
   settings: {
     client: 'node-redis (one connection each side)',
     produce: 'XADD key * d <json>, awaited one at a time',
-    consume: 'one loop: XREADGROUP GROUP g c COUNT 1 BLOCK 0 STREAMS key > ; handler ; XACK',
+    consume: 'one loop: XREADGROUP GROUP g c COUNT 1 BLOCK 0 STREAMS key > ; handler ; XACK (awaited)',
     concurrency: 1,
   },
 
@@ -34,9 +36,7 @@ export const adapter: SystemAdapter = {
       async fill(ps: Payload[]) {
         await Promise.all(ps.map((p) => c.xAdd(ctx.key, '*', { d: JSON.stringify(p) })));
       },
-      async close() {
-        await c.close();
-      },
+      close: () => c.close(),
     };
   },
 
@@ -47,6 +47,7 @@ export const adapter: SystemAdapter = {
     } catch (err) {
       if (!String(err).includes('BUSYGROUP')) throw err;
     }
+    const pel = await pelWatcher(ctx.url, ctx.key, GROUP);
     let running = false;
     let loop: Promise<void> | undefined;
     const run = async () => {
@@ -68,10 +69,12 @@ export const adapter: SystemAdapter = {
           if (running) throw err;
         });
       },
+      settled: () => pel.empty(),
       async close() {
         running = false;
         c.destroy(); // BLOCK 0 never returns on its own
         await loop?.catch(() => {});
+        await pel.close();
       },
     };
   },

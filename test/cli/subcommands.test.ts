@@ -129,8 +129,10 @@ describe('streamq bench', () => {
       const result = await runCli(args, { timeoutMs: 60_000 });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(result.stdout + result.stderr, /\[bench\] private redis-server pid \d+/);
-      assert.match(result.stdout + result.stderr, /\[produce 1\/1\] streamq sendMany: [\d,]+ msg\/s/);
-      assert.match(result.stdout, /### Throughput and latency \(medians of 1 reps, N = 200\)/);
+      assert.match(result.stdout + result.stderr, /\[bench 1\/1\] produce · streamq sendMany · rep 1\/1/);
+      assert.match(result.stdout + result.stderr, /\n {2}streamq sendMany: [\d,]+ msg\/s/);
+      assert.match(result.stdout, /Medians of 1 rep\(s\), N = 200 messages per measurement\./);
+      assert.match(result.stdout, /## Produce and drain/);
       assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
     } finally {
       await rm(dir, { recursive: true, force: true });
