@@ -131,7 +131,11 @@ describe('maskUrl', () => {
     const password = fc.string({ minLength: 1, maxLength: 24, unit: fc.constantFrom(...'ab:/@#?%!*[]\\ é'.split('')) })
       .filter((p) => p !== '***');
     const host = fc.constantFrom('host', 'h:6379', '127.0.0.1:1', '[::1]:6379', '[fe80::1%25eth0]:7000', 'h1:1,h2:2', '/tmp/redis.sock', 'h:1/0?x=y');
+    // Without a scheme, `user:` followed by a password starting with `//` reads as a scheme
+    // (`A://a@host` is the URL of user `a` at `host`): ambiguous by nature, so not generated.
+    const unambiguous = (s: string, u: string, p: string): boolean => s !== '' || !p.startsWith('//') || !/^[a-z][a-z0-9+.-]*$/i.test(u);
     fc.assert(fc.property(scheme, user, password, host, (s, u, p, h) => {
+      fc.pre(unambiguous(s, u, p));
       const masked = maskUrl(`${s}${u}:${p}@${h}`);
       assert.equal(masked, `${s}${u}:***@${h}`);
     }), { numRuns: 3000 });

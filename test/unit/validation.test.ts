@@ -140,7 +140,7 @@ describe('unknown options are refused, with a suggestion when one is close', () 
     await rejectsOption(producer.send(1, { delay: 100 } as never), 'Unknown option `delay`: did you mean `delayMs`?');
     await rejectsOption(producer.send(1, { dedupkey: 'k' } as never), 'Unknown option `dedupkey`: did you mean `dedupKey`?');
     await rejectsOption(producer.sendMany([1], { header: {} } as never), 'Unknown option `header`: did you mean `headers`?');
-    await rejectsOption(producer.sendMany([1], { delayMs: 5 } as never), 'Unknown option `delayMs` (known options: headers, priority)');
+    await rejectsOption(producer.sendMany([1], { delayMs: 5 } as never), 'Unknown option `delayMs` (known options: headers, priority, inFlight)');
     await producer.close();
     const partitioned = new PartitionedProducer({ stream: 's', partitions: 2, redis: NOWHERE });
     await rejectsOption(partitioned.send(1, { kye: 'a' } as never), 'Unknown option `kye`: did you mean `key`?');
