@@ -24,9 +24,10 @@ const LATE_MS = 250;
 /** When each message failed (just before the handler threw or nak'ed) and when it came back. */
 interface Timing { delayMs: number; failedAt: number; backAt?: number }
 
-/** Measured delay of each message, asserted against [delay, delay + LATE_MS]. */
-function assertTimings(timings: Map<string, Timing>): void {
+/** Measured delay of each message, asserted against [delay, delay + LATE_MS] (and printed as a test diagnostic). */
+function assertTimings(timings: Map<string, Timing>, diagnostic?: (message: string) => void): void {
   const report = [...timings].map(([key, t]) => `${key}: wanted ${t.delayMs} ms, took ${t.backAt === undefined ? 'never' : t.backAt - t.failedAt} ms`);
+  diagnostic?.(report.join('; '));
   for (const [key, t] of timings) {
     assert.ok(t.backAt !== undefined, `${key} never came back (${report.join('; ')})`);
     const took = t.backAt - t.failedAt;
@@ -43,7 +44,7 @@ class DelayedFailure extends Error {
 
 describe('retry timing', () => {
   for (const visibilityTimeoutMs of [10_000, 1_000]) {
-    it(`throws, nak() and nak(ms) at staggered times each come back after their own delay (visibility timeout ${visibilityTimeoutMs} ms)`, async () => {
+    it(`throws, nak() and nak(ms) at staggered times each come back after their own delay (visibility timeout ${visibilityTimeoutMs} ms)`, async (t) => {
       const bag = new Bag();
       try {
         const stream = uniqueName('retry-timing');
@@ -86,7 +87,7 @@ describe('retry timing', () => {
           && (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 8000, description: 'every retry to come back and be acked' })
           .catch(() => undefined);
         assert.equal(timings.size, plan.length, 'every message failed once');
-        assertTimings(timings);
+        assertTimings(timings, (m) => t.diagnostic(m));
         assert.equal(consumer.metrics.counters.retried, plan.length);
         assert.equal(consumer.metrics.counters.reclaimed, 0, 'own retries are not counted as taken over');
       } finally {
@@ -95,7 +96,7 @@ describe('retry timing', () => {
     });
   }
 
-  it('five messages failing at once right after start() each come back after their backoff', async () => {
+  it('five messages failing at once right after start() each come back after their backoff', async (t) => {
     const bag = new Bag();
     try {
       const stream = uniqueName('retry-burst');
@@ -119,13 +120,13 @@ describe('retry timing', () => {
       await consumer.start();
       await waitFor(() => timings.size === 5 && [...timings.values()].every((t) => t.backAt !== undefined),
         { deadlineMs: 5000, description: 'every retry' }).catch(() => undefined);
-      assertTimings(timings);
+      assertTimings(timings, (m) => t.diagnostic(m));
     } finally {
       await bag.closeAll();
     }
   });
 
-  it('a batch handler\'s m.nak(ms) brings back only that message, after its own delay', async () => {
+  it('a batch handler\'s m.nak(ms) brings back only that message, after its own delay', async (t) => {
     const bag = new Bag();
     try {
       const stream = uniqueName('retry-batch');
@@ -152,7 +153,7 @@ describe('retry timing', () => {
       await consumer.start();
       await waitFor(async () => timings.size === 2 && [...timings.values()].every((t) => t.backAt !== undefined)
         && (await pendingCount(raw, stream, 'g')) === 0, { deadlineMs: 5000, description: 'both retries' }).catch(() => undefined);
-      assertTimings(timings);
+      assertTimings(timings, (m) => t.diagnostic(m));
       assert.deepEqual([...handled].sort(), [1, 2, 2, 3, 4, 4], 'only the nak\'ed messages came back');
     } finally {
       await bag.closeAll();
