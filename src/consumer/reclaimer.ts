@@ -92,11 +92,6 @@ export class Reclaimer {
     this.#due.delete(id);
   }
 
-  /** Retries waiting for their due time. */
-  get waiting(): number {
-    return this.#due.size;
-  }
-
   /**
    * No sweep before `ms` from now: after an outage, PEL idle times include the time leases could
    * not be renewed, and a sweep now would take over entries of consumers that are alive.
