@@ -2,12 +2,14 @@
  * One stream's state in one script call, for dashboards that sample many streams often
  * (`Admin.snapshot`): what `Admin.stats` reports plus the counters rates are computed from
  * (entries ever added, the dead-letter stream's last ID) and each group's oldest pending entry.
+ * A stream with priority levels costs one more script call per level besides `default`.
  */
+import { readLevels } from './admin-stats.js';
 import type { GroupStats } from './admin-types.js';
 import { parseXinfoGroups } from './commands/xinfo.js';
 import type { Connection } from './connection.js';
 import { streamKeys } from './keys.js';
-import { readStreamSnapshot } from './scripts/snapshot.js';
+import { readStreamSnapshot, type RawSnapshot } from './scripts/snapshot.js';
 
 /** A group in a {@link StreamSnapshot}. */
 export interface GroupSnapshot extends GroupStats {
@@ -19,8 +21,8 @@ export interface GroupSnapshot extends GroupStats {
   pausedUntil: Date | null;
 }
 
-/** What `Admin.snapshot` reports of one stream. */
-export interface StreamSnapshot {
+/** One stream key's part of a {@link StreamSnapshot}: the stream itself, or one of its priority levels. */
+export interface LevelSnapshot {
   /** The stream's key. */
   stream: string;
   /** Whether the key exists. */
@@ -33,16 +35,26 @@ export interface StreamSnapshot {
   firstId: string | null;
   /** ID of the last entry ever added, or `null`. */
   lastId: string | null;
-  /** The consumer groups. */
+  /** The consumer groups (a pause is the stream's, so every level of a group shows it). */
   groups: GroupSnapshot[];
-  /** Entries in the dead-letter stream. */
+  /** Messages waiting in the delayed set. */
+  delayed: number;
+}
+
+/** What `Admin.snapshot` reports of one stream. */
+export interface StreamSnapshot extends LevelSnapshot {
+  /** Entries in the dead-letter stream (every priority level's included). */
   deadLetters: number;
   /** The dead-letter stream's last generated ID (it changes when a message is dead-lettered), or `null`. */
   deadLastId: string | null;
-  /** Messages waiting in the delayed set. */
-  delayed: number;
   /** When this was read (the server's clock is not consulted). */
   at: Date;
+  /**
+   * Each priority level, highest first (the `default` level is the stream itself), when the
+   * stream has levels; absent otherwise. As in `Admin.stats`, the top-level figures are the
+   * default level's.
+   */
+  priorities?: (LevelSnapshot & { level: string })[];
 }
 
 /** Paused groups → until when (0: until resumed), from the paused hash; expired pauses left out. */
@@ -55,12 +67,8 @@ const pausedGroups = (flat: string[], now: number): Map<string, number> => {
   return paused;
 };
 
-/** Reads one stream's snapshot in one script call (stream-snapshot.lua). */
-export async function readSnapshot(connection: Connection, stream: string): Promise<StreamSnapshot> {
-  const now = Date.now();
-  const raw = await readStreamSnapshot(connection, streamKeys(stream));
-  const groups = parseXinfoGroups(raw.groups);
-  const paused = pausedGroups(raw.paused, now);
+/** One stream key's figures from its raw snapshot; pauses come from the stream's paused hash (`paused`). */
+const levelOf = (stream: string, raw: RawSnapshot, paused: Map<string, number>): LevelSnapshot => {
   const info = raw.stream;
   return {
     stream,
@@ -69,13 +77,29 @@ export async function readSnapshot(connection: Connection, stream: string): Prom
     entriesAdded: info?.entriesAdded ?? null,
     firstId: info?.firstId ?? null,
     lastId: info?.lastGeneratedId ?? null,
-    groups: groups.map((g, i) => {
+    groups: parseXinfoGroups(raw.groups).map((g, i) => {
       const until = paused.get(g.name);
       return { ...g, oldestPendingId: raw.oldest[i] ?? null, paused: until !== undefined, pausedUntil: until === undefined || until === 0 ? null : new Date(until) };
     }),
-    deadLetters: raw.dead?.length ?? 0,
-    deadLastId: raw.dead?.lastGeneratedId ?? null,
     delayed: raw.delayed,
-    at: new Date(now),
   };
+};
+
+/**
+ * Reads one stream's snapshot in one script call (stream-snapshot.lua), and its recorded priority
+ * levels in the same round trip; a stream with levels adds one script call per other level.
+ */
+export async function readSnapshot(connection: Connection, stream: string): Promise<StreamSnapshot> {
+  const now = Date.now();
+  const [raw, levels] = await Promise.all([readStreamSnapshot(connection, streamKeys(stream)), readLevels(connection, stream)]);
+  const paused = pausedGroups(raw.paused, now);
+  const base = levelOf(stream, raw, paused);
+  const snapshot: StreamSnapshot = { ...base, deadLetters: raw.dead?.length ?? 0, deadLastId: raw.dead?.lastGeneratedId ?? null, at: new Date(now) };
+  if (levels !== undefined) {
+    snapshot.priorities = await Promise.all(levels.map(async (level) => ({
+      level: level.name,
+      ...(level.stream === stream ? base : levelOf(level.stream, await readStreamSnapshot(connection, streamKeys(level.stream)), paused)),
+    })));
+  }
+  return snapshot;
 }

@@ -5,6 +5,7 @@
 import type { Admin } from '../index.js';
 import type { StreamStats } from '../admin-types.js';
 import { isUnavailable } from './availability.js';
+import { combineLevels } from './levels.js';
 import { bound, decodeSegment, flag, inclusive, int, readName, text, validName } from './params.js';
 import type { Publisher } from './publisher.js';
 import type { Sampler } from './sampler.js';
@@ -52,14 +53,19 @@ export type StreamRow = StreamStats | StreamError;
 /** Whether a row is an error row. */
 export const isStreamError = (row: StreamRow): row is StreamError => 'error' in row;
 
+/** What went wrong, as an error row shows it (an outage is rethrown: the whole answer is a 503). */
+const errorOf = (error: unknown): { code: string; message: string } => {
+  if (isUnavailable(error)) throw error;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return { code: typeof code === 'string' ? code : 'ERR_STREAMQ', message: typeof message === 'string' ? message : 'internal error' };
+};
+
 /** The stats of one stream, or its error row; an error saying Redis is unavailable is rethrown (the whole answer is a 503). */
 const statsOrError = async (admin: Admin, stream: string): Promise<StreamRow> => {
   try {
     return await admin.stats(stream);
   } catch (error) {
-    if (isUnavailable(error)) throw error;
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    return { stream, error: { code: typeof code === 'string' ? code : 'ERR_STREAMQ', message: typeof message === 'string' ? message : 'internal error' } };
+    return { stream, error: errorOf(error) };
   }
 };
 
@@ -114,12 +120,34 @@ const deadLettersGet = async (admin: Admin, stream: string, more: string[], quer
   return ok({ stream, deadLetters: page.deadLetters, next: page.next, scanned: page.scanned });
 };
 
+/**
+ * `/api/streams/:s/limits`: for each group of the stream, its rate-limit use (`top` busiest keys)
+ * and the keys holding per-key slots. `scope` is the consumers' `limitScope` (default: the stream;
+ * for a partition of a PartitionedConsumer, the partitioned stream's name). A group whose state
+ * cannot be read gives its error, never hides the others.
+ */
+const limitsGet = async (admin: Admin, stream: string, query: URLSearchParams): Promise<RouteResult> => {
+  const scopeText = text(query, 'scope');
+  const scope = scopeText === undefined ? stream : readName(scopeText, 'scope');
+  const top = int(query, 'top', 10, 1, 1000) ?? 10;
+  const { groups } = combineLevels(await admin.snapshot(stream));
+  const rows = await Promise.all(groups.map(async (g) => {
+    try {
+      const [rateLimit, keyConcurrency] = await Promise.all([admin.rateLimitState(scope, g.name, { top }), admin.keyConcurrency(scope, g.name)]);
+      return { group: g.name, paused: g.paused, pausedUntil: g.pausedUntil, rateLimit, keyConcurrency };
+    } catch (error) {
+      return { group: g.name, paused: g.paused, pausedUntil: g.pausedUntil, error: errorOf(error) };
+    }
+  }));
+  return ok({ stream, scope, groups: rows });
+};
+
 /** GET routes under `/api/streams/:s`. */
 const streamGet = async (ctx: RouteContext, stream: string, rest: string[], query: URLSearchParams): Promise<RouteResult> => {
   const { admin } = ctx;
   const [what, ...more] = rest;
   if (what === undefined) {
-    const snapshot = await admin.snapshot(stream);
+    const snapshot = combineLevels(await admin.snapshot(stream));
     if (!snapshot.exists && snapshot.deadLetters === 0 && snapshot.delayed === 0) throw new NotFound(`no stream named ${JSON.stringify(stream)}`);
     return ok(snapshot);
   }
@@ -135,6 +163,7 @@ const streamGet = async (ctx: RouteContext, stream: string, rest: string[], quer
     return ok({ stream, ...(await admin.delayed(stream, { offset: int(query, 'offset', 0, 0, 10 ** 9) ?? 0, count: int(query, 'count', 50, 1, 1000) ?? 50 })) });
   }
   if (what === 'schedules') return ok({ stream, schedules: await admin.schedules(validName(stream, 'stream')) });
+  if (what === 'limits') return limitsGet(admin, stream, query);
   const count = int(query, 'count', 50, 1, 1000) ?? 50;
   const range = { start: inclusive(bound(query, 'start', '-'), 'start'), end: inclusive(bound(query, 'end', '+'), 'end'), count };
   if (what === 'entries') return ok({ stream, entries: await admin.read(stream, { ...range, reverse: flag(query, 'reverse', false) }) });

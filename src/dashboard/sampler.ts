@@ -4,6 +4,8 @@
  * between two samples (entries added; a group's entries read; its pending count; dead letters
  * added, counted per group), so they are right whichever process produced or consumed.
  *
+ * A stream with priority levels is one row, its figures summed over the levels (levels.ts).
+ *
  * Cost: one `Admin.snapshot` per stream (one read-only script call, stream-snapshot.lua), issued
  * for up to 100 streams at once so node-redis pipelines them; the
  * stream list (SCAN) is refreshed every `listEveryTicks` ticks; INFO once per tick. A tick that
@@ -14,6 +16,7 @@ import type { ServerInfo } from '../admin-server.js';
 import type { StreamSnapshot } from '../admin-overview.js';
 import { isUnavailable } from './availability.js';
 import { History, type StreamHistory, type StreamSample } from './history.js';
+import { combineLevels } from './levels.js';
 
 /** One row of the overview: a stream's state and rates, or its error. */
 export interface OverviewRow {
@@ -21,7 +24,7 @@ export interface OverviewRow {
   stream: string;
   /** Why the stream could not be read (then no figures). */
   error?: { code: string; message: string };
-  /** Entries in the stream. */
+  /** Entries in the stream (every priority level's, for a stream with levels). */
   length?: number;
   /** Entries added per second (null until two samples). */
   rateIn?: number | null;
@@ -185,7 +188,7 @@ export class Sampler {
   async #snapshots(names: string[]): Promise<Array<StreamSnapshot | Error>> {
     const result: Array<StreamSnapshot | Error> = [];
     for (let at = 0; at < names.length; at += BATCH) {
-      const batch = await Promise.all(names.slice(at, at + BATCH).map((name) => this.#admin.snapshot(name).catch((error: unknown) => {
+      const batch = await Promise.all(names.slice(at, at + BATCH).map((name) => this.#admin.snapshot(name).then(combineLevels).catch((error: unknown) => {
         if (isUnavailable(error)) throw error;
         return error instanceof Error ? error : new Error(String(error));
       })));

@@ -115,7 +115,7 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     const orders = page.locator('#streams tbody tr', { hasText: scene.names.orders });
     await orders.waitFor();
     await page.locator('#server', { hasText: /Redis\s*\d+\.\d+/ }).waitFor();
-    await page.locator('#totals', { hasText: /streams\s*3/ }).waitFor();
+    await page.locator('#totals', { hasText: /streams\s*4/ }).waitFor();
     await orders.locator('td').nth(9).filter({ hasText: '1 group' }).waitFor();
     await waitFor(async () => Number((await orders.locator('td').nth(7).textContent()) ?? '0') > 0, { deadlineMs: 10_000, description: 'dead letters on the orders row' });
     assert.equal(await page.locator('#streams tbody tr').first().locator('th').textContent().then((t) => t?.includes('orders') || t?.includes('onerror')), true, 'the worst first');
@@ -318,12 +318,59 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     await page.close();
   });
 
+  it('priority levels: each level on the stream page, sums on the overview, the level of a dead letter; limits: rate-limit use and key slots per group', async () => {
+    const { page, problems } = await openPage();
+    await login(page);
+    const jobs = scene.names.jobs;
+    const jobsRow = page.locator('#streams tbody tr', { hasText: jobs });
+    await jobsRow.waitFor();
+    const stats = await admin.stats(jobs);
+    const total = (stats.priorities ?? []).reduce((sum, level) => sum + level.length, 0);
+    assert.equal(total, 61, '13 high, 30 default, 18 low');
+    assert.equal(await jobsRow.locator('td').first().textContent(), '61', 'the overview row counts every level (not the default level\'s 30)');
+
+    await page.goto(streamUrl(jobs, 'groups'));
+    const levels = page.locator('#priorities tbody tr');
+    await levels.nth(2).waitFor();
+    assert.deepEqual(await levels.locator('th').allTextContents(), ['high', 'default', 'low'], 'highest first');
+    assert.equal(await levels.nth(0).locator('td').nth(0).textContent(), `{${jobs}}:priority:high`, "each level's own stream key");
+    assert.deepEqual(await levels.locator('td:nth-child(3)').allTextContents(), ['13', '30', '18'], 'lengths per level');
+    assert.equal(await levels.nth(2).locator('td').nth(4).textContent(), '1', "the low level's delayed message");
+    await page.locator('#stream-summary', { hasText: /length \(all levels\)\s*61/ }).waitFor();
+    await page.locator('#groups-levels', { hasText: 'summed over the 3 priority levels' }).waitFor();
+    await page.locator('#groups tr', { hasText: 'exports' }).waitFor();
+    await shot(page, 'stream-priorities');
+
+    await page.goto(streamUrl(jobs, 'dead-letters'));
+    const poison = page.locator('#dead-letters > li', { hasText: 'cannot run' });
+    await poison.locator('.level', { hasText: 'high' }).waitFor();
+
+    await page.goto(streamUrl(jobs, 'limits'));
+    const workers = page.locator('.limits-group', { hasText: 'workers' });
+    await workers.locator('.group-rate', { hasText: /Group rate limit: \d+ of 20 starts used in the last 1 min/ }).waitFor();
+    await workers.locator('.rate-keys tbody tr', { hasText: 'acme' }).waitFor();
+    const exportsGroup = page.locator('.limits-group', { hasText: 'exports' });
+    await exportsGroup.locator('.key-slots tbody tr', { hasText: 'exporter-1' }).first().waitFor();
+    await exportsGroup.getByText('at most 1 handler per key').waitFor();
+    const rate = await admin.rateLimitState(jobs, 'workers');
+    const slots = await admin.keyConcurrency(jobs, 'exports');
+    assert.equal(rate.group?.max, 20);
+    assert.ok(slots.keys.length >= 1, 'keys hold slots');
+    assert.equal(await exportsGroup.locator('.key-slots tbody tr').count(), slots.keys.reduce((n, k) => n + k.holders.length, 0), 'one row per running handler');
+    await page.locator('.limits-group', { hasText: 'reporting' }).locator('.none', { hasText: 'No rate limit and no per-key concurrency' }).waitFor();
+    // The tab itself, below the summary and charts.
+    await page.locator('nav.tabs').evaluate((nav) => (nav as unknown as { scrollIntoView(): void }).scrollIntoView());
+    await shot(page, 'stream-limits');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('hostile names, payloads, headers and reasons are shown as text: no dialog, no injected element, no layout blow-up', async () => {
     const { page, problems } = await openPage();
     await login(page);
     const hostile = scene.names.hostile;
     await page.locator('#streams tbody tr', { hasText: 'onerror' }).waitFor();
-    for (const tab of ['groups', 'consumers', 'pending', 'messages', 'dead-letters', 'delayed']) {
+    for (const tab of ['groups', 'consumers', 'pending', 'messages', 'dead-letters', 'delayed', 'limits']) {
       await page.goto(streamUrl(hostile, tab));
       await page.locator(`#tab-${tab}[aria-current=page]`).waitFor();
       await page.locator('#tabpanel .muted', { hasText: 'loading' }).waitFor({ state: 'detached' });
@@ -331,12 +378,17 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
         await page.locator('button.link', { hasText: /show all/ }).first().waitFor();
         if (tab === 'dead-letters') await page.locator('.reason button.link', { hasText: /show all \(100,\d{3} chars\)/ }).click();
       }
+      // The hostile level (the priorities section is on every tab) and tenant keys (limits), loaded.
+      await page.locator('#priorities tbody tr').nth(2).waitFor();
+      if (tab === 'limits') await page.locator('.key-slots tbody tr').first().waitFor();
       const check = await page.evaluate(() => {
         const d = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number }; body: { innerText: string }; documentElement: { scrollWidth: number } } }).document;
         return { imgs: d.querySelectorAll('img').length, scripts: d.querySelectorAll('script').length, bold: d.querySelectorAll('main b').length, rawBidi: d.body.innerText.includes('\u202e'), width: d.documentElement.scrollWidth };
       });
       assert.deepEqual({ ...check, width: check.width <= 1300 }, { imgs: 0, scripts: 1, bold: 0, rawBidi: false, width: true }, `${tab}: ${JSON.stringify(check)}`);
-      if (tab === 'dead-letters' || tab === 'messages') await shot(page, `hostile-${tab}`);
+      assert.match((await page.locator('#priorities tbody tr').nth(2).locator('th').textContent()) ?? '', /^<img src=x onerror=alert\(1\)>evil\\u202egpj\.exe$/, 'the level name as text');
+      if (tab === 'limits') assert.match((await page.locator('.key-slots tbody th').first().textContent()) ?? '', /^<script>alert\(5\)<\/script><img src=x onerror/, 'the key as text');
+      if (tab === 'dead-letters' || tab === 'messages' || tab === 'limits') await shot(page, `hostile-${tab}`);
     }
     assert.ok(((await page.locator('#stream-title').textContent()) ?? '').includes('evil\\u202egpj.exe'), 'the bidi override is shown as an escape');
     assert.deepEqual(problems, [], 'no dialog, no page error, no CSP violation');

@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Admin } from '../../src/index.js';
+import { Admin, Producer } from '../../src/index.js';
 import { History } from '../../src/dashboard/history.js';
 import { Sampler } from '../../src/dashboard/sampler.js';
+import { levelStream } from '../../src/priorities.js';
 import { dropStream } from '../cli/helpers.js';
 import { rawClient, type RawClient } from '../integration/helpers.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
@@ -85,5 +86,37 @@ describe('Sampler against Redis', () => {
     assert.ok((row?.oldestPendingMs ?? -1) >= 0, 'the oldest pending entry has an age');
     assert.ok(sampler.state.server?.version, 'server facts with every tick');
     await sampler.stop();
+  });
+
+  it('counts every priority level of a stream in its rates, lag and pending (one row, one history)', async () => {
+    const levels = uniqueName('sampled-levels');
+    const producer = new Producer<number>({ stream: levels, redis: redis.url, priorities: ['high', 'default'] });
+    try {
+      // At 0 on empty streams, so Redis knows every entries-read and lag.
+      for (const level of ['high', 'default']) await raw.sendCommand(['XGROUP', 'CREATE', levelStream(levels, level), 'g', '0', 'MKSTREAM']);
+      await producer.send(0, { priority: 'high' });
+      await raw.sendCommand(['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', levelStream(levels, 'high'), '>']);
+      const sampler = new Sampler({ admin, intervalMs: 60_000, historyMs: 3_600_000, maxHistoryStreams: 100 });
+      await sampler.tick();
+      await producer.sendMany([1, 2, 3, 4], { priority: 'high' });
+      await producer.sendMany([5, 6, 7, 8, 9, 10]);
+      await raw.sendCommand(['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '3', 'STREAMS', levelStream(levels, 'high'), '>']);
+      await raw.sendCommand(['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '5', 'STREAMS', levels, '>']);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sampler.tick();
+      const history = sampler.history(levels);
+      assert.ok(history, 'a history');
+      const seconds = ((history.times[1] as number) - (history.times[0] as number)) / 1000;
+      const count = (rate: number | null | undefined): number => Math.round((rate ?? Number.NaN) * seconds);
+      const g = history.groups.find((x) => x.name === 'g');
+      assert.deepEqual([count(history.in[1]), count(g?.delivered[1]), g?.pending[1], g?.lag[1]], [10, 8, 9, 2], 'added 4 + 6, delivered 3 + 5 (9 pending with the first), lag 1 + 1');
+      const row = sampler.state.rows.find((r) => r.stream === levels);
+      assert.deepEqual([row?.length, row?.groups, row?.pending, row?.worstLag], [11, 1, 9, 2]);
+      assert.equal(sampler.state.rows.some((r) => r.stream === levelStream(levels, 'high')), false, 'no row for the level');
+      await sampler.stop();
+    } finally {
+      await producer.close();
+      await dropStream(redis.url, levels).catch(() => undefined);
+    }
   });
 });

@@ -2,10 +2,12 @@
  * A small production-like scene for the browser tests and the screenshots: an `orders` stream
  * with two groups and live consumers (one slow, one failing some messages into dead letters),
  * delayed messages, a schedule, a paused group, and a stream whose names, payloads, headers and
- * dead-letter reasons are hostile.
+ * dead-letter reasons are hostile; and a `jobs` stream with priority levels, rate limits and
+ * per-key concurrency (scenario-powers.ts).
  */
 import { Admin, Consumer, Producer, Scheduler, UnrecoverableError } from '../../src/index.js';
 import { rawClient } from '../integration/helpers.js';
+import { startPowers, type PowersScene } from './scenario-powers.js';
 
 /** 100 KB of text with markup and bidi controls. */
 export const HUGE = `${'<script>alert(1)</script>\u202e'.repeat(10)}${'x'.repeat(100_000)}`;
@@ -17,6 +19,7 @@ export interface SceneNames {
   orders: string;
   hostile: string;
   quiet: string;
+  jobs: string;
 }
 
 /** A running scene: stop it to close consumers, producers and the scheduler. */
@@ -24,6 +27,8 @@ export interface Scene {
   names: SceneNames;
   /** Sends `n` orders now. */
   send(n: number): Promise<void>;
+  /** The priority, rate-limit and per-key part. */
+  powers: PowersScene;
   stop(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export const sceneNames = (prefix: string): SceneNames => ({
   orders: `${prefix}-orders`,
   hostile: `${prefix}-${XSS}-${BIDI}`,
   quiet: `${prefix}-quiet`,
+  jobs: `${prefix}-jobs`,
 });
 
 /** Starts the scene on `url`: consumers run until `stop()`. */
@@ -80,11 +86,15 @@ export async function startScene(url: string, prefix: string): Promise<Scene> {
   if (first) await admin.deadLetterEntry(names.hostile, `g-${XSS}`, first.id, { reason: `${XSS} ${BIDI} <script>alert(4)</script> ${HUGE}` });
   await raw.close();
   await admin.createGroup(names.quiet, 'idle');
+  // After the hostile stream: its pending entries stay the oldest (the overview's worst first).
+  const powers = await startPowers(url, names.jobs, names.hostile, XSS, BIDI);
 
   return {
     names,
     send,
+    powers,
     stop: async () => {
+      await powers.stop();
       for (const consumer of consumers) await consumer.close({ timeoutMs: 3000 });
       await producer.close();
       await admin.close();

@@ -4,11 +4,13 @@ import type { FunctionComponent } from 'preact';
 import { getJson, streamPath, withQuery } from './api.js';
 import { TimeChart } from './chart.js';
 import { idTime, num } from './format.js';
+import { PriorityLevels } from './priorities.js';
 import { formatRoute, type Route } from './route.js';
 import { ConsumersTab } from './tabs/consumers.js';
 import { DeadLettersTab } from './tabs/dead-letters.js';
 import { DelayedTab } from './tabs/delayed.js';
 import { GroupsTab } from './tabs/groups.js';
+import { LimitsTab } from './tabs/limits.js';
 import { MessagesTab } from './tabs/messages.js';
 import { PendingTab } from './tabs/pending.js';
 import { PublishTab } from './tabs/publish.js';
@@ -34,6 +36,7 @@ export const TABS: Array<{ id: string; label: string; view: FunctionComponent<Ta
   { id: 'dead-letters', label: 'Dead letters', view: DeadLettersTab },
   { id: 'delayed', label: 'Delayed', view: DelayedTab },
   { id: 'schedules', label: 'Schedules', view: SchedulesTab },
+  { id: 'limits', label: 'Limits', view: LimitsTab },
   { id: 'publish', label: 'Publish', view: PublishTab },
 ];
 
@@ -61,7 +64,8 @@ export function StreamView({ stream, route }: { stream: string; route: Route }) 
       <ErrorLine error={error} />
       {snapshot ? (
         <dl id="stream-summary" class="facts">
-          <div><dt>length</dt><dd>{num(snapshot.length)}</dd></div>
+          {snapshot.priorities ? <div><dt>priority levels</dt><dd>{num(snapshot.priorities.length)}</dd></div> : null}
+          <div><dt>{snapshot.priorities ? 'length (all levels)' : 'length'}</dt><dd>{num(snapshot.length)}</dd></div>
           <div><dt>added in all</dt><dd>{num(snapshot.entriesAdded)}</dd></div>
           <div><dt>first</dt><dd title={snapshot.firstId ?? ''}>{idTime(snapshot.firstId)}</dd></div>
           <div><dt>last</dt><dd title={snapshot.lastId ?? ''}>{idTime(snapshot.lastId)}</dd></div>
@@ -70,6 +74,7 @@ export function StreamView({ stream, route }: { stream: string; route: Route }) 
           <div><dt>delayed</dt><dd>{num(snapshot.delayed)}</dd></div>
         </dl>
       ) : null}
+      {snapshot ? <PriorityLevels snapshot={snapshot} /> : null}
       <details class="chart-section" open>
         <summary>Charts of the last hour</summary>
         <Charts stream={stream} />

@@ -30,9 +30,13 @@ export interface Group {
   oldestPendingId: string | null; paused: boolean; pausedUntil: string | null;
 }
 
+/** One priority level of a stream: its own key's figures. */
+export interface Level { level: string; stream: string; exists: boolean; length: number; groups: Group[]; delayed: number }
+
+/** A stream's state; for a stream with priority levels the top-level figures are summed over `priorities`. */
 export interface Snapshot {
   stream: string; exists: boolean; length: number; entriesAdded: number | null; firstId: string | null; lastId: string | null;
-  groups: Group[]; deadLetters: number; deadLastId: string | null; delayed: number; at: string;
+  groups: Group[]; deadLetters: number; deadLastId: string | null; delayed: number; at: string; priorities?: Level[];
 }
 
 export interface Consumer { name: string; pending: number; idleMs: number; inactiveMs: number | null }
@@ -40,7 +44,7 @@ export interface PendingEntry { id: string; consumer: string; idleMs: number; de
 export interface Entry { id: string; fields: Record<string, string> }
 export interface DeadLetter {
   id: string; originalId: string | null; group: string | null; reason: string | null; deliveries: number | null; consumer: string | null;
-  failedAt: string | null; fields: Record<string, string>;
+  failedAt: string | null; priority: string | null; fields: Record<string, string>;
 }
 export interface DelayedMessage { id: string; dueAt: string; fields: Record<string, string> }
 export interface Schedule { name: string; spec: unknown; missed: string; nextRunAt: string | null; lastTickAt: string | null; lastEntryId: string | null; data: unknown; updatedAt: string }
@@ -50,4 +54,18 @@ export interface History {
   times: number[];
   in: (number | null)[];
   groups: Array<{ name: string } & Record<SeriesName, (number | null)[]>>;
+}
+
+export interface RateLimitState {
+  group: { max: number; perMs: number; used: number } | null;
+  perKey: { max: number; perMs: number; activeKeys: number; top: Array<{ key: string; used: number }> } | null;
+}
+export interface KeyConcurrencyState {
+  limit: number | null;
+  keys: Array<{ key: string; holders: Array<{ id: string; stream: string; consumer: string; expiresInMs: number }> }>;
+}
+/** A group's row of the limits route: its state, or why it could not be read. */
+export interface GroupLimits {
+  group: string; paused: boolean; pausedUntil: string | null;
+  rateLimit?: RateLimitState; keyConcurrency?: KeyConcurrencyState; error?: { code: string; message: string };
 }

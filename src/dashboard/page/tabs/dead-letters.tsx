@@ -77,6 +77,7 @@ export function DeadLettersTab({ stream, snapshot, route, reload }: TabProps) {
               <div><dt>group</dt><dd><Text value={l.group ?? '–'} max={60} /></dd></div>
               <div><dt>consumer</dt><dd><Text value={l.consumer ?? '–'} max={60} /></dd></div>
               <div><dt>deliveries</dt><dd>{num(l.deliveries)}</dd></div>
+              {l.priority === null ? null : <div><dt>level</dt><dd class="level"><Text value={l.priority} max={60} /></dd></div>}
             </dl>
             <Payload fields={l.fields} />
           </li>

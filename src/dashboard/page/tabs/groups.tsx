@@ -17,6 +17,7 @@ export function GroupsTab({ stream, snapshot, reload }: TabProps) {
   const groupPath = (group: string, action: string): string => streamPath(stream, 'groups', group, action);
   return (
     <div>
+      {snapshot.priorities ? <p class="muted" id="groups-levels">Pending, lag and entries read are summed over the {snapshot.priorities.length} priority levels; the consumers, pending, messages and delayed tabs show the <code>default</code> level (the stream key itself).</p> : null}
       <div class="table-wrap">
         <table id="groups">
           <thead><tr><th scope="col">group</th><th scope="col">consumers</th><th scope="col">pending</th><th scope="col">lag</th><th scope="col">entries read</th><th scope="col">last delivered</th><th scope="col">oldest pending</th><th scope="col">state</th><th scope="col">actions</th></tr></thead>
