@@ -96,6 +96,12 @@ export class Admin {
         for (const key of keys) names.add(key);
       } while (cursor !== '0');
     }
+    // A priority level's stream stands for its stream, even when nothing was sent to the default
+    // level (so the stream key itself does not exist yet).
+    for (const name of [...names]) {
+      const base = auxBaseOf(name);
+      if (base !== undefined && name !== streamKeys(base).dead) names.add(base);
+    }
     // An auxiliary stream is hidden when the stream it belongs to is listed (a user stream that only
     // looks like one, such as `x::dead`, stays).
     return [...names].filter((name) => {

@@ -145,6 +145,14 @@ describe('priority levels', () => {
       assert.equal(seen[0]?.priority, 'low');
       assert.ok((seen[0]?.at ?? 0) - sentAt >= 300, 'not before its due time');
       await assert.rejects(producer.send('x', { priority: 'urgent' }), /Unknown priority "urgent": expected one of 'high', 'default', 'low'/);
+      // A stream whose messages all went to other levels (no consumer created its key yet) is listed, its levels are not.
+      const only = uniqueName('prio-no-default');
+      const highOnly = bag.add(new Producer<string>({ stream: only, redis: redis.url, priorities: LEVELS }));
+      await highOnly.send('x', { priority: 'high' });
+      assert.equal(await cmd(raw, 'EXISTS', only), 0);
+      const admin = bag.add(new Admin({ redis: redis.url }));
+      assert.deepEqual((await admin.listStreams()).filter((name) => name.includes(only)), [only]);
+      assert.equal((await admin.stats(only)).exists, true);
     } finally {
       await bag.closeAll();
     }
