@@ -24,9 +24,9 @@ export class AckBatcher {
   readonly #onError: (error: Error) => void;
   #queue: string[] = [];
   /**
-   * Every ID queued or in flight → whether it holds a consumer slot. A handled message keeps its
-   * slot until Redis confirms its ack: while acks cannot land (a cut connection), the consumer
-   * reads no more than it may hold, and a re-read of the PEL does not hand these out again.
+   * Every ID queued or in flight → whether its message counted in the consumer's capacity as an
+   * unconfirmed ack (capacity.ts: acks that cannot land stop the reading). Also keeps a re-read of
+   * the PEL from handing these out again.
    */
   readonly #unconfirmed = new Map<string, boolean>();
   #scheduled = false;
@@ -55,7 +55,7 @@ export class AckBatcher {
 
   /**
    * Queues an ID; it is sent at the end of this event-loop turn (or at once when the batch is
-   * full). `holdsSlot`: the message holds a consumer slot, freed when Redis confirms the ack.
+   * full). `holdsSlot`: the message counts as an unconfirmed ack in the consumer's capacity until Redis confirms it.
    */
   add(id: string, holdsSlot = false): void {
     if (this.#unconfirmed.get(id) === true) holdsSlot = true;

@@ -64,7 +64,7 @@ export class Lane<T> {
     this.keys = streamKeys(ctx.stream);
     this.acks = new AckBatcher(connection, this.keys, o.group, o.deleteOnAck, (n, slots) => {
       metrics.counters.acked += n;
-      capacity.release(slots);
+      capacity.ackConfirmed(slots);
       ctx.onAcked();
     }, onError);
     this.lease = new LeaseKeeper({

@@ -65,13 +65,16 @@ export class Settler {
   settle(message: Message<unknown>, settlement: Settlement, holdsSlot = true): void {
     if (this.#closed) return;
     const p = this.#p;
-    if (holdsSlot) p.lease.release(message.id);
+    if (holdsSlot) {
+      p.lease.release(message.id);
+      p.capacity.release();
+    }
     if (settlement.kind === 'ack') {
-      // The slot is freed when Redis confirms the ack (acks.ts).
+      // Its entry stays in the PEL until Redis confirms the ack: counted by Capacity until then.
+      if (holdsSlot) p.capacity.ackSent();
       p.acks.add(message.id, holdsSlot);
       return;
     }
-    if (holdsSlot) p.capacity.release();
     if (settlement.kind === 'term') {
       this.deadLetter(message.id, message.deliveries, settlement.reason);
     } else if (!holdsSlot || settlement.kind === 'defer') {

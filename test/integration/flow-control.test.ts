@@ -96,7 +96,7 @@ describe('flow control', () => {
     }
   });
 
-  it('a handled message keeps its slot until Redis confirms its ack: acks that cannot land stop the reading', async () => {
+  it('acks that cannot land stop the reading: at most 2 × the limit handled, the PEL bounded', async () => {
     const bag = new Bag();
     try {
       const stream = uniqueName('flow-acks');
@@ -117,9 +117,9 @@ describe('flow control', () => {
       await waitFor(() => handled >= 2, { deadlineMs: 5000, description: 'the first handlers' });
       // Reads that could go on would take the other 18 within milliseconds (BLOCK is 100 ms here).
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      assert.ok(handled <= 2, `${handled} handled while none of their acks could land (limit 2)`);
-      assert.ok(await pendingCount(raw, stream, 'g', 'c') <= 2 + 1, 'the consumer holds no more than its limit in the PEL');
-      assert.equal(consumer.metricsSnapshot().inFlight, 2);
+      // Up to `limit` unconfirmed acks are free (reads overlap ack round trips); beyond, each takes a slot.
+      assert.ok(handled <= 4, `${handled} handled while none of their acks could land (limit 2: at most 2 + 2)`);
+      assert.ok(await pendingCount(raw, stream, 'g', 'c') <= 4 + 1, 'the consumer holds no more than twice its limit in the PEL');
     } finally {
       await bag.closeAll();
     }
