@@ -41,7 +41,7 @@ function e2eTable(v: View): string | null {
   return mdTable(['row', 'producer call', 'e2e msg/s', 'last handler → acks confirmed ms', 'producer CPU s/100k', 'consumer CPU s/100k', 'server CPU s/100k', 'total CPU s/100k', 'consumer RSS peak MB', 'duplicates', 'other load %'], lines);
 }
 
-function featureTable(v: View): string | null {
+export function featureTable(v: View): string | null {
   const head = v.rows((r) => r.id === 'streamq-dack')[0];
   const rows = v.rows((r) => r.group === 'feature');
   if (!head || rows.length === 0) return null;
