@@ -96,9 +96,8 @@ export const SMALL_CONFIG: TortureConfig = {
 const USAGE = `Usage: npm run torture -- [--small] [--n N] [--consumers K] [--redis-kills R] [--cuts C]
   [--kill-every MS] [--min-kills M] [--poison-rate P] [--long-rate P] [--seed S] [--vt MS] [--max-deliveries D] [--backlog B] [--keep] [--quiet]`;
 
-type NumericKey = { [K in keyof TortureConfig]: TortureConfig[K] extends number ? K : never }[keyof TortureConfig];
 
-const NUMERIC_FLAGS: Record<string, NumericKey> = {
+const NUMERIC_FLAGS: Record<string, NumericKeys<TortureConfig>> = {
   '--n': 'n',
   '--consumers': 'consumers',
   '--redis-kills': 'redisKills',
@@ -116,23 +115,38 @@ const NUMERIC_FLAGS: Record<string, NumericKey> = {
 };
 
 /** Parses command-line flags over the full (or, with `--small`, the small) configuration. */
-export function parseArgs(argv: readonly string[]): TortureConfig {
-  const config: TortureConfig = { ...(argv.includes('--small') ? SMALL_CONFIG : FULL_CONFIG), verbose: true };
+/** The numeric fields of a configuration. */
+export type NumericKeys<C> = { [K in keyof C]: C[K] extends number ? K : never }[keyof C];
+
+/**
+ * Command-line flags → a configuration: `--small` picks `small` instead of `full`, `--keep` and
+ * `--quiet` switch those, each of `flags` (`--n 5000` or `--n=5000`) sets a non-negative number.
+ * Shared by the classic and the features torture runs.
+ */
+export function parseFlags<C extends { verbose: boolean; keep?: boolean; n: number }>(
+  argv: readonly string[], defaults: { small: C; full: C }, flags: Record<string, NumericKeys<C>>, usage: string,
+): C {
+  const config: C = { ...(argv.includes('--small') ? defaults.small : defaults.full), verbose: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') ? arg.split('=', 2) as [string, string] : [arg, undefined];
     if (flag === '--small') continue;
     if (flag === '--keep') config.keep = true;
     else if (flag === '--quiet') config.verbose = false;
-    else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
-    else if (flag in NUMERIC_FLAGS) {
+    else if (flag === '--help' || flag === '-h') throw new Error(usage);
+    else if (flag in flags) {
       const raw = inline ?? argv[++i];
       const value = Number(raw);
-      if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${flag} expects a non-negative number, got ${String(raw)}\n${USAGE}`);
-      config[NUMERIC_FLAGS[flag] as NumericKey] = value;
-    } else throw new Error(`Unknown argument ${arg}\n${USAGE}`);
+      if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${flag} expects a non-negative number, got ${String(raw)}\n${usage}`);
+      (config as Record<string, unknown>)[flags[flag] as string] = value;
+    } else throw new Error(`Unknown argument ${arg}\n${usage}`);
   }
-  if (!Number.isInteger(config.n) || config.n < 1) throw new Error(`--n must be a positive integer\n${USAGE}`);
+  if (!Number.isInteger(config.n) || config.n < 1) throw new Error(`--n must be a positive integer\n${usage}`);
+  return config;
+}
+
+export function parseArgs(argv: readonly string[]): TortureConfig {
+  const config = parseFlags(argv, { small: SMALL_CONFIG, full: FULL_CONFIG }, NUMERIC_FLAGS, USAGE);
   if (!Number.isInteger(config.consumers) || config.consumers < 1) throw new Error(`--consumers must be a positive integer\n${USAGE}`);
   return config;
 }

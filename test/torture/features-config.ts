@@ -4,6 +4,7 @@
  */
 import type { ChaosPlan } from './chaos.js';
 import type { PayloadMix } from './features-protocol.js';
+import { parseFlags, type NumericKeys } from './config.js';
 
 /** Everything one features run is parameterised by. */
 export interface FeaturesConfig extends ChaosPlan, PayloadMix {
@@ -90,9 +91,8 @@ export const FEATURES_SMALL: FeaturesConfig = {
   verbose: false,
 };
 
-type NumericKey = { [K in keyof FeaturesConfig]: FeaturesConfig[K] extends number ? K : never }[keyof FeaturesConfig];
 
-const FLAGS: Record<string, NumericKey> = {
+const FLAGS: Record<string, NumericKeys<FeaturesConfig>> = {
   '--n': 'n', '--consumers': 'consumersPerGroup', '--seed': 'seed', '--redis-kills': 'redisKills', '--cuts': 'cuts',
   '--kill-every': 'consumerKillEveryMs', '--min-kills': 'minConsumerKills', '--vt': 'visibilityTimeoutMs', '--max-len': 'maxLen',
   '--delayed-rate': 'delayedRate', '--max-delay': 'maxDelayMs', '--dedup-rate': 'dedupRate', '--backlog': 'backlog',
@@ -103,22 +103,7 @@ const USAGE = `Usage: npm run torture -- --config features [--small] [${Object.k
 
 /** Parses the flags (after `--config features`) over the large (or, with `--small`, the small) configuration. */
 export function parseFeaturesArgs(argv: readonly string[]): FeaturesConfig {
-  const config: FeaturesConfig = { ...(argv.includes('--small') ? FEATURES_SMALL : FEATURES_FULL), verbose: true };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] = arg.includes('=') ? arg.split('=', 2) as [string, string] : [arg, undefined];
-    if (flag === '--small') continue;
-    if (flag === '--keep') config.keep = true;
-    else if (flag === '--quiet') config.verbose = false;
-    else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
-    else if (flag in FLAGS) {
-      const raw = inline ?? argv[++i];
-      const value = Number(raw);
-      if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`${flag} expects a non-negative number, got ${String(raw)}\n${USAGE}`);
-      config[FLAGS[flag] as NumericKey] = value;
-    } else throw new Error(`Unknown argument ${arg}\n${USAGE}`);
-  }
-  if (!Number.isInteger(config.n) || config.n < 1) throw new Error(`--n must be a positive integer\n${USAGE}`);
+  const config = parseFlags(argv, { small: FEATURES_SMALL, full: FEATURES_FULL }, FLAGS, USAGE);
   if (!Number.isInteger(config.consumersPerGroup) || config.consumersPerGroup < 1) throw new Error(`--consumers must be a positive integer\n${USAGE}`);
   return config;
 }
