@@ -2,24 +2,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Admin, Producer } from '../../src/index.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
+import { useRedis, type UsedRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { dropStream, makeDeadLetters, parseJson, ROOT, runCli } from './helpers.js';
+import { makeDeadLetters, parseJson, ROOT, runCli, TestStreams } from './helpers.js';
 
 let redis: UsedRedis;
-const streams: string[] = [];
-const stream = (prefix: string): string => {
-  const name = uniqueName(prefix);
-  streams.push(name);
-  return name;
-};
+const streams = new TestStreams();
+const stream = (prefix: string): string => streams.name(prefix);
 
 before(async () => {
   redis = await useRedis();
 });
 
 after(async () => {
-  for (const name of streams) await dropStream(redis.url, name).catch(() => undefined);
+  await streams.dropAll(redis.url);
   await redis.close();
 });
 

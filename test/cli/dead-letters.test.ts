@@ -9,17 +9,13 @@ import { Admin, Consumer, Producer, streamKeys } from '../../src/index.js';
 import { rawClient, type RawClient } from '../integration/helpers.js';
 import { waitFor } from '../support/poll.js';
 import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
-import { dropStream, makeDeadLetters, parseJson, runCli } from './helpers.js';
+import { makeDeadLetters, parseJson, runCli, TestStreams } from './helpers.js';
 
 let redis: UsedRedis;
 let raw: RawClient;
 let admin: Admin;
-const streams: string[] = [];
-const stream = (prefix: string): string => {
-  const name = uniqueName(prefix);
-  streams.push(name);
-  return name;
-};
+const streams = new TestStreams();
+const stream = (prefix: string): string => streams.name(prefix);
 
 before(async () => {
   redis = await useRedis();
@@ -28,7 +24,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of streams) await dropStream(redis.url, name).catch(() => undefined);
+  await streams.dropAll(redis.url);
   await admin.close();
   await raw.close();
   await redis.close();

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Admin, Consumer, Producer } from '../../src/index.js';
 import { waitFor } from '../support/poll.js';
+import { uniqueName } from '../support/redis-server.js';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,5 +89,22 @@ export async function dropStream(url: string, stream: string): Promise<void> {
     await admin.deleteStream(stream);
   } finally {
     await admin.close();
+  }
+}
+
+/** Stream names a test file creates (unique), all dropped at its end with {@link TestStreams.dropAll}. */
+export class TestStreams {
+  readonly #names: string[] = [];
+
+  /** A new unique stream name starting with `prefix`. */
+  name(prefix: string): string {
+    const name = uniqueName(prefix);
+    this.#names.push(name);
+    return name;
+  }
+
+  /** Deletes every stream named here, with its auxiliary keys. */
+  async dropAll(url: string): Promise<void> {
+    for (const name of this.#names) await dropStream(url, name).catch(() => undefined);
   }
 }

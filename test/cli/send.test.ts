@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Admin } from '../../src/index.js';
 import { RedisServer, uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
-import { dropStream, parseJson, runCli } from './helpers.js';
+import { parseJson, runCli, TestStreams } from './helpers.js';
 
 let redis: UsedRedis;
 let dir: string;
-const streams: string[] = [];
-const stream = (prefix: string): string => {
-  const name = uniqueName(prefix);
-  streams.push(name);
-  return name;
-};
+const streams = new TestStreams();
+const stream = (prefix: string): string => streams.name(prefix);
 
 before(async () => {
   redis = await useRedis();
@@ -27,7 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of streams) await dropStream(redis.url, name).catch(() => undefined);
+  await streams.dropAll(redis.url);
   await redis.close();
   await rm(dir, { recursive: true, force: true });
 });

@@ -12,17 +12,13 @@ import { Admin } from '../../src/index.js';
 import { request } from '../dashboard/helpers.js';
 import { rawClient } from '../integration/helpers.js';
 import { waitFor } from '../support/poll.js';
-import { uniqueName, useRedis, type UsedRedis } from '../support/redis-server.js';
-import { dropStream, parseJson, ROOT, runCli } from './helpers.js';
+import { useRedis, type UsedRedis } from '../support/redis-server.js';
+import { parseJson, ROOT, runCli, TestStreams } from './helpers.js';
 
 let redis: UsedRedis;
 let admin: Admin;
-const streams: string[] = [];
-const stream = (prefix: string): string => {
-  const name = uniqueName(prefix);
-  streams.push(name);
-  return name;
-};
+const streams = new TestStreams();
+const stream = (prefix: string): string => streams.name(prefix);
 
 before(async () => {
   redis = await useRedis();
@@ -30,7 +26,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const name of streams) await dropStream(redis.url, name).catch(() => undefined);
+  await streams.dropAll(redis.url);
   await admin.close();
   await redis.close();
 });
