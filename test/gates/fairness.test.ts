@@ -11,29 +11,17 @@
  * slots. The measured figures are printed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Admin, MetricsRegistry, PartitionedProducer, partitionOf } from '../../src/index.js';
-import { RedisServer, uniqueName } from '../support/redis-server.js';
+import { describe, it } from 'node:test';
+import { MetricsRegistry, PartitionedProducer, partitionOf } from '../../src/index.js';
+import { uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { ledgerDir, mostAtOnce, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
+import { ledgerDir, mostAtOnce, readRuns, spawnConsumer, started, stop, useGateFixture } from './helpers.js';
 
 const FLOOD = 5_000;
 const CALM = 100;
 const PARTITIONS = 4;
 
-let server: RedisServer;
-let admin: Admin;
-const children: Child[] = [];
-before(async () => {
-  server = await RedisServer.start();
-  admin = new Admin({ redis: server.url });
-});
-after(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await admin.close();
-  await server.stop();
-  removeLedgers();
-});
+const fx = useGateFixture();
 
 describe('fairness under per-key concurrency', { timeout: 240_000 }, () => {
   it('finishes a key of 100 long before another key\'s flood of 5,000 sent ahead of it (partitioned by the key)', async () => {
@@ -42,12 +30,12 @@ describe('fairness under per-key concurrency', { timeout: 240_000 }, () => {
     assert.notEqual(partitionOf('flood', PARTITIONS), partitionOf('calm', PARTITIONS));
     const dir = ledgerDir();
     const env = {
-      REDIS_URL: server.url, STREAM: stream, GROUP: group, PARTITIONS: String(PARTITIONS), CONCURRENCY: '8', HANDLER_MS: '2-4', PER_KEY: '2',
+      REDIS_URL: fx.server.url, STREAM: stream, GROUP: group, PARTITIONS: String(PARTITIONS), CONCURRENCY: '8', HANDLER_MS: '2-4', PER_KEY: '2',
     };
     const fleet = ['a', 'b', 'c'].map((name) => spawnConsumer(dir, name, env));
-    children.push(...fleet);
+    fx.children.push(...fleet);
     await Promise.all(fleet.map((x) => started(x)));
-    const producer = new PartitionedProducer<number>({ stream, partitions: PARTITIONS, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new PartitionedProducer<number>({ stream, partitions: PARTITIONS, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: FLOOD }, (_, i) => i), { key: () => 'flood', headers: { tenant: 'flood' } });
     const calmSent = Date.now();
     await producer.sendMany(Array.from({ length: CALM }, (_, i) => i), { key: () => 'calm', headers: { tenant: 'calm' } });

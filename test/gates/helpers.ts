@@ -7,7 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import { Admin } from '../../src/index.js';
 import { waitFor } from '../support/poll.js';
+import { RedisServer, type RedisServerOptions } from '../support/redis-server.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/gate-consumer.ts', import.meta.url));
 
@@ -160,4 +163,33 @@ export function mostAtOnce(runs: readonly Run[], killedAt: (process: string) => 
     }
   }
   return best;
+}
+
+/** What a gate test file runs against: its own redis-server, an Admin on it, the consumer processes it spawned, and what else it must close. */
+export interface GateFixture {
+  server: RedisServer;
+  admin: Admin;
+  children: Child[];
+  closers: (() => Promise<unknown>)[];
+}
+
+/**
+ * Starts a redis-server (with `options`) and an Admin before the file's tests, and after them
+ * SIGKILLs any consumer process still running, closes what was registered, stops the server and
+ * removes the ledgers.
+ */
+export function useGateFixture(options: RedisServerOptions = {}): GateFixture {
+  const fixture = { children: [], closers: [] } as unknown as GateFixture;
+  before(async () => {
+    fixture.server = await RedisServer.start(options);
+    fixture.admin = new Admin({ redis: fixture.server.url });
+  });
+  after(async () => {
+    for (const c of fixture.children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    for (const close of fixture.closers.reverse()) await close().catch(() => undefined);
+    await fixture.admin?.close();
+    await fixture.server?.stop();
+    removeLedgers();
+  });
+  return fixture;
 }

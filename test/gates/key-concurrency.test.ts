@@ -12,31 +12,17 @@
  * - Messages without a key are not limited; a message asked about twice holds one slot.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Admin, Consumer, MetricsRegistry, Producer, type Message } from '../../src/index.js';
 import { RedisServer, uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { kill, ledgerDir, mostAtOnce, readLedger, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
+import { kill, ledgerDir, mostAtOnce, readLedger, readRuns, spawnConsumer, started, stop, type Child, useGateFixture } from './helpers.js';
 
-let server: RedisServer;
-let admin: Admin;
-const children: Child[] = [];
-const closers: (() => Promise<unknown>)[] = [];
-before(async () => {
-  server = await RedisServer.start();
-  admin = new Admin({ redis: server.url });
-});
-after(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  for (const close of closers.reverse()) await close().catch(() => undefined);
-  await admin.close();
-  await server.stop();
-  removeLedgers();
-});
+const fx = useGateFixture();
 
 /** Whether every entry of the group was acknowledged. */
 async function drained(stream: string, group: string): Promise<boolean> {
-  const g = (await admin.stats(stream)).groups.find((x) => x.name === group);
+  const g = (await fx.admin.stats(stream)).groups.find((x) => x.name === group);
   return g !== undefined && g.pending === 0 && g.lag === 0;
 }
 
@@ -45,15 +31,15 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
     const stream = uniqueName('perkey');
     const group = 'g';
     const tenants = ['t0', 't1', 't2', 't3', 't4', 't5'];
-    const producer = new Producer<number>({ stream, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new Producer<number>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
     for (let round = 0; round < 200; round++) {
       for (const tenant of tenants) await producer.sendMany([round], { headers: { tenant } });
     }
     await producer.close();
     const dir = ledgerDir();
-    const env = { REDIS_URL: server.url, STREAM: stream, GROUP: group, CONCURRENCY: '8', VISIBILITY_MS: '1500', HANDLER_MS: '5-40', PER_KEY: '2' };
+    const env = { REDIS_URL: fx.server.url, STREAM: stream, GROUP: group, CONCURRENCY: '8', VISIBILITY_MS: '1500', HANDLER_MS: '5-40', PER_KEY: '2' };
     const fleet = ['a', 'b', 'c'].map((name) => spawnConsumer(dir, name, env));
-    children.push(...fleet);
+    fx.children.push(...fleet);
     await Promise.all(fleet.map((x) => started(x)));
     const victim = fleet[1] as Child;
     // Killed while it runs handlers (starts without an end in its ledger). Early in the run: on a
@@ -78,12 +64,12 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
 
   it('keeps the slot of a handler slower than the visibility timeout', async () => {
     const stream = uniqueName('slow');
-    const producer = new Producer<string>({ stream, redis: server.url, registry: new MetricsRegistry() });
-    closers.push(() => producer.close());
+    const producer = new Producer<string>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
+    fx.closers.push(() => producer.close());
     const spans: { consumer: string; data: string; start: number; end: number }[] = [];
     const consumerNamed = (name: string): Consumer<string> => {
       const consumer = new Consumer<string>({
-        stream, group: 'g', name, redis: server.url, registry: new MetricsRegistry(), visibilityTimeoutMs: 600, reclaimIntervalMs: 100,
+        stream, group: 'g', name, redis: fx.server.url, registry: new MetricsRegistry(), visibilityTimeoutMs: 600, reclaimIntervalMs: 100,
         blockMs: 100, prefetch: 0, concurrency: 1, groupBy: (msg) => msg.headers.tenant,
         handler: async (msg) => {
           const start = Date.now();
@@ -91,13 +77,13 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
           spans.push({ consumer: name, data: msg.data, start, end: Date.now() });
         },
       });
-      closers.push(() => consumer.close());
+      fx.closers.push(() => consumer.close());
       return consumer;
     };
     const first = consumerNamed('first');
     await first.start();
     await producer.send('slow', { headers: { tenant: 'k' } });
-    await waitFor(async () => (await admin.pending(stream, 'g')).length === 1 || undefined, { description: 'the slow one to be taken' });
+    await waitFor(async () => (await fx.admin.pending(stream, 'g')).length === 1 || undefined, { description: 'the slow one to be taken' });
     // The second consumer reads the key's next message while the slow one runs 3 visibility timeouts.
     const second = consumerNamed('second');
     await second.start();
@@ -112,10 +98,10 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
 
   it('keeps a running handler\'s slot through a Redis restart on its AOF', async () => {
     const aof = await RedisServer.start({ appendOnly: true, appendFsync: 'always' });
-    closers.push(() => aof.stop());
+    fx.closers.push(() => aof.stop());
     const stream = uniqueName('slot-restart');
     const producer = new Producer<string>({ stream, redis: aof.url, registry: new MetricsRegistry() });
-    closers.push(() => producer.close());
+    fx.closers.push(() => producer.close());
     const spans: { data: string; start: number; end: number }[] = [];
     const consumerNamed = (name: string): Consumer<string> => {
       const consumer = new Consumer<string>({
@@ -128,13 +114,13 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
         },
       });
       consumer.on('error', () => undefined); // connection errors while Redis is down
-      closers.push(() => consumer.close());
+      fx.closers.push(() => consumer.close());
       return consumer;
     };
     await consumerNamed('first').start();
     await producer.send('slow', { headers: { tenant: 'k' } });
     const admin2 = new Admin({ redis: aof.url });
-    closers.push(() => admin2.close());
+    fx.closers.push(() => admin2.close());
     await waitFor(async () => (await admin2.keyConcurrency(stream, 'g')).keys.length === 1 || undefined, { description: 'the slot taken' });
     await consumerNamed('second').start();
     await producer.send('next', { headers: { tenant: 'k' } });
@@ -148,13 +134,13 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
 
   it('leaves keyless messages unlimited and takes one slot per message however often it is asked', async () => {
     const stream = uniqueName('keyless');
-    const producer = new Producer<number>({ stream, redis: server.url, registry: new MetricsRegistry() });
-    closers.push(() => producer.close());
+    const producer = new Producer<number>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
+    fx.closers.push(() => producer.close());
     let running = 0;
     let most = 0;
     const handled: Message<number>[] = [];
     const consumer = new Consumer<number>({
-      stream, group: 'g', redis: server.url, registry: new MetricsRegistry(), concurrency: 8, blockMs: 100,
+      stream, group: 'g', redis: fx.server.url, registry: new MetricsRegistry(), concurrency: 8, blockMs: 100,
       groupBy: (msg) => msg.headers.tenant, perKeyConcurrency: 1,
       // A rate limit after the key gate makes the dispatcher ask the key gate again about held messages.
       rateLimit: { max: 4, perMs: 300 },
@@ -166,7 +152,7 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
         handled.push(msg);
       },
     });
-    closers.push(() => consumer.close());
+    fx.closers.push(() => consumer.close());
     await producer.sendMany([1, 2, 3, 4, 5, 6, 7, 8]);
     await consumer.start();
     await waitFor(() => handled.length === 8 || undefined, { deadlineMs: 10_000, description: 'keyless messages to run' });
@@ -178,7 +164,7 @@ describe('per-key concurrency', { timeout: 180_000 }, () => {
     await producer.sendMany([1, 2, 3, 4, 5, 6], { headers: { tenant: 'solo' } });
     const slots: number[] = [];
     await waitFor(async () => {
-      const state = await admin.keyConcurrency(stream, 'g');
+      const state = await fx.admin.keyConcurrency(stream, 'g');
       slots.push(state.keys.find((k) => k.key === 'solo')?.holders.length ?? 0);
       return handled.length === 14 || undefined;
     }, { deadlineMs: 15_000, intervalMs: 20, description: 'the keyed messages to run' });

@@ -8,44 +8,32 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { Admin, MetricsRegistry, Producer } from '../../src/index.js';
-import { RedisServer, uniqueName } from '../support/redis-server.js';
+import { describe, it } from 'node:test';
+import { MetricsRegistry, Producer } from '../../src/index.js';
+import { uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, stop, type Child, removeLedgers } from './helpers.js';
+import { kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, stop, type Child, useGateFixture } from './helpers.js';
 
-let server: RedisServer;
-let admin: Admin;
-const children: Child[] = [];
-before(async () => {
-  server = await RedisServer.start();
-  admin = new Admin({ redis: server.url });
-});
-after(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await admin.close();
-  await server.stop();
-  removeLedgers();
-});
+const fx = useGateFixture();
 
 describe('pause and resume across processes', { timeout: 180_000 }, () => {
   it('starts no handler from 1 s after the pause until the resume, in any process, a restarted one included; loses nothing', async () => {
     const stream = uniqueName('pause');
     const group = 'g';
     const total = 2_000;
-    const producer = new Producer<number>({ stream, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new Producer<number>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: total }, (_, i) => i));
     await producer.close();
     const dir = ledgerDir();
-    const env = { REDIS_URL: server.url, STREAM: stream, GROUP: group, CONCURRENCY: '8', VISIBILITY_MS: '1500', HANDLER_MS: '20-60' };
+    const env = { REDIS_URL: fx.server.url, STREAM: stream, GROUP: group, CONCURRENCY: '8', VISIBILITY_MS: '1500', HANDLER_MS: '20-60' };
     const fleet = ['a', 'b', 'c'].map((name) => spawnConsumer(dir, name, env));
-    children.push(...fleet);
+    fx.children.push(...fleet);
     await Promise.all(fleet.map((x) => started(x)));
-    await waitFor(() => readRuns(children).length >= 300 || undefined, { deadlineMs: 30_000, description: '300 starts' });
+    await waitFor(() => readRuns(fx.children).length >= 300 || undefined, { deadlineMs: 30_000, description: '300 starts' });
 
     const pausedAt = Date.now();
-    await admin.pause(stream, group);
-    const during = (await admin.stats(stream)).groups.find((g) => g.name === group);
+    await fx.admin.pause(stream, group);
+    const during = (await fx.admin.stats(stream)).groups.find((g) => g.name === group);
     assert.equal(during?.paused, true, 'stats show the pause');
     assert.equal(during?.pausedUntil, null, 'until resumed');
     await delay(1_000);
@@ -53,19 +41,19 @@ describe('pause and resume across processes', { timeout: 180_000 }, () => {
     const victim = fleet[1] as Child;
     await kill(victim);
     const again = spawnConsumer(dir, 'b-again', { ...env, NAME: 'b' });
-    children.push(again);
+    fx.children.push(again);
     await started(again);
     // Long enough for the others to take over the victim's entries (visibility timeout 1.5 s) and hold them.
     await delay(2_000);
     const resumedAt = Date.now();
-    assert.equal(await admin.resume(stream, group), true);
+    assert.equal(await fx.admin.resume(stream, group), true);
     await waitFor(async () => {
-      const g = (await admin.stats(stream)).groups.find((x) => x.name === group);
+      const g = (await fx.admin.stats(stream)).groups.find((x) => x.name === group);
       return (g?.pending === 0 && g.lag === 0) || undefined;
     }, { deadlineMs: 60_000, intervalMs: 200, description: 'every message acknowledged' });
     for (const x of [fleet[0], fleet[2], again] as Child[]) assert.equal(await stop(x), 0, `${x.name} closed gracefully: ${x.output()}`);
 
-    const runs = readRuns(children);
+    const runs = readRuns(fx.children);
     const startedDuring = runs.filter((r) => r.start >= pausedAt + 1_000 && r.start < resumedAt);
     const lastBefore = Math.max(...runs.filter((r) => r.start < resumedAt).map((r) => r.start));
     const againRuns = readLedger(again.name, again.ledger);

@@ -16,30 +16,18 @@
  * are reported, not asserted (a burst of grants started a few ms apart shifts across a window's edge).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Admin, Consumer, MetricsRegistry, PartitionedConsumer, PartitionedProducer, Producer, partitionOf } from '../../src/index.js';
+import { describe, it } from 'node:test';
+import { Consumer, MetricsRegistry, PartitionedConsumer, PartitionedProducer, Producer, partitionOf } from '../../src/index.js';
 import { rateGrantTime } from '../../src/admission/rate-limit-gate.js';
-import { RedisServer, uniqueName } from '../support/redis-server.js';
+import { uniqueName } from '../support/redis-server.js';
 import { waitFor } from '../support/poll.js';
-import { busiestWindow, kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, steadyRate, stop, type Child, removeLedgers } from './helpers.js';
+import { busiestWindow, kill, ledgerDir, readLedger, readRuns, spawnConsumer, started, steadyRate, stop, type Child, useGateFixture } from './helpers.js';
 
-let server: RedisServer;
-let admin: Admin;
-const children: Child[] = [];
-before(async () => {
-  server = await RedisServer.start({ appendOnly: true, appendFsync: 'always' });
-  admin = new Admin({ redis: server.url });
-});
-after(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await admin.close();
-  await server.stop();
-  removeLedgers();
-});
+const fx = useGateFixture({ appendOnly: true, appendFsync: 'always' });
 
 /** Pending entries and lag of a group (0 and 0 once everything was acknowledged). */
 async function backlogOf(stream: string, group: string): Promise<{ pending: number; lag: number | null }> {
-  const g = (await admin.stats(stream)).groups.find((x) => x.name === group);
+  const g = (await fx.admin.stats(stream)).groups.find((x) => x.name === group);
   return { pending: g?.pending ?? -1, lag: g?.lag ?? null };
 }
 
@@ -48,25 +36,25 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     const stream = uniqueName('rate');
     const group = 'g';
     const total = 3_000;
-    const producer = new Producer<number>({ stream, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new Producer<number>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: total }, (_, i) => i));
     await producer.close();
     const dir = ledgerDir();
     const env = {
-      REDIS_URL: server.url, STREAM: stream, GROUP: group, CONCURRENCY: '16', VISIBILITY_MS: '2000', HANDLER_MS: '5-20',
+      REDIS_URL: fx.server.url, STREAM: stream, GROUP: group, CONCURRENCY: '16', VISIBILITY_MS: '2000', HANDLER_MS: '5-20',
       RATE_LIMIT: JSON.stringify([{ max: 200, perMs: 1000 }]),
     };
     const [a, b, c] = ['a', 'b', 'c'].map((name) => spawnConsumer(dir, name, env)) as [Child, Child, Child];
-    children.push(a, b, c);
+    fx.children.push(a, b, c);
     await Promise.all([a, b, c].map((x) => started(x)));
     // Mid-run: one process dies with handlers running and messages held; it comes back under its name.
     await waitFor(() => {
       const victim = readLedger(b.name, b.ledger);
-      return (readRuns(children).length >= 800 && victim.some((r) => r.end === undefined)) || undefined;
+      return (readRuns(fx.children).length >= 800 && victim.some((r) => r.end === undefined)) || undefined;
     }, { deadlineMs: 30_000, intervalMs: 2, description: '800 starts, and the victim running a handler' });
     await kill(b);
     const restarted = spawnConsumer(dir, 'b-restarted', { ...env, NAME: 'b' });
-    children.push(restarted);
+    fx.children.push(restarted);
     await started(restarted);
     await waitFor(async () => {
       const { pending, lag } = await backlogOf(stream, group);
@@ -74,7 +62,7 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     }, { deadlineMs: 60_000, intervalMs: 200, description: 'every message acknowledged' });
     for (const x of [a, c, restarted]) assert.equal(await stop(x), 0, `${x.name} closed gracefully: ${x.output()}`);
 
-    const runs = readRuns(children);
+    const runs = readRuns(fx.children);
     assert.equal(new Set(runs.map((r) => r.id)).size, total, 'every message ran');
     const grants = runs.map((r) => r.grant as number);
     assert.ok(grants.every((g) => Number.isFinite(g)), 'every run has its grant time');
@@ -93,17 +81,17 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     const partitions = 4;
     // Keyed by tenant, the flood fills its own partition only (a single stream would put it in front of everyone).
     assert.notEqual(partitionOf('flood', partitions), partitionOf('calm', partitions));
-    const producer = new PartitionedProducer<number>({ stream, partitions, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new PartitionedProducer<number>({ stream, partitions, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: 500 }, (_, i) => i), { key: () => 'flood', headers: { tenant: 'flood' } });
     await producer.sendMany(Array.from({ length: 150 }, (_, i) => i), { key: () => 'calm', headers: { tenant: 'calm' } });
     await producer.close();
     const dir = ledgerDir();
     const env = {
-      REDIS_URL: server.url, STREAM: stream, GROUP: group, PARTITIONS: String(partitions), CONCURRENCY: '8', HANDLER_MS: '2-10',
+      REDIS_URL: fx.server.url, STREAM: stream, GROUP: group, PARTITIONS: String(partitions), CONCURRENCY: '8', HANDLER_MS: '2-10',
       RATE_LIMIT: JSON.stringify([{ max: 50, perMs: 1000, byTenant: true }]),
     };
     const fleet = ['a', 'b', 'c'].map((name) => spawnConsumer(dir, name, env));
-    children.push(...fleet);
+    fx.children.push(...fleet);
     await Promise.all(fleet.map((x) => started(x)));
     await waitFor(() => readRuns(fleet).length >= 650 || undefined, { deadlineMs: 60_000, intervalMs: 200, description: 'every message to run' });
     for (const x of fleet) assert.equal(await stop(x), 0, `${x.name} closed gracefully: ${x.output()}`);
@@ -128,12 +116,12 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
   it('gives a partitioned stream one group budget across its partitions (limitScope: the partitioned stream)', async () => {
     const stream = uniqueName('rate-parts');
     const partitions = 3;
-    const producer = new PartitionedProducer<number>({ stream, partitions, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new PartitionedProducer<number>({ stream, partitions, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: 120 }, (_, i) => i));
     await producer.close();
     const grants: number[] = [];
     const consumer = new PartitionedConsumer<number>({
-      stream, partitions, group: 'g', redis: server.url, registry: new MetricsRegistry(), blockMs: 100,
+      stream, partitions, group: 'g', redis: fx.server.url, registry: new MetricsRegistry(), blockMs: 100,
       rateLimit: { max: 40, perMs: 1000 },
       handler: (msg) => { grants.push(rateGrantTime(msg as never) as number); },
     });
@@ -148,13 +136,13 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
   it('keeps the window through a Redis restart on its AOF: a spent budget stays spent', async () => {
     const stream = uniqueName('rate-restart');
     const total = 250;
-    const producer = new Producer<number>({ stream, redis: server.url, registry: new MetricsRegistry() });
+    const producer = new Producer<number>({ stream, redis: fx.server.url, registry: new MetricsRegistry() });
     await producer.sendMany(Array.from({ length: total }, (_, i) => i));
     await producer.close();
     const grants: number[] = [];
     const consumerNamed = (name: string): Consumer<number> => {
       const consumer = new Consumer<number>({
-        stream, group: 'g', name, redis: server.url, registry: new MetricsRegistry(), concurrency: 16, blockMs: 200,
+        stream, group: 'g', name, redis: fx.server.url, registry: new MetricsRegistry(), concurrency: 16, blockMs: 200,
         rateLimit: { max: 100, perMs: 3_000 },
         handler: (msg) => { grants.push(rateGrantTime(msg as never) as number); },
       });
@@ -164,8 +152,8 @@ describe('rate limit across processes', { timeout: 180_000 }, () => {
     const first = consumerNamed('first');
     await first.start();
     await waitFor(() => grants.length >= 100 || undefined, { deadlineMs: 10_000, description: 'the first window spent' });
-    await server.kill();
-    await server.restart();
+    await fx.server.kill();
+    await fx.server.restart();
     // A consumer started now asks at once (the first one waits for the end of the window it was told of).
     const second = consumerNamed('second');
     await second.start();
