@@ -77,7 +77,7 @@ export class Dispatcher<T> {
         lane.settler.deadLetter(entry.id, count, `delivered ${count} times, more than maxDeliveries (${p.options.maxDeliveries}), without an outcome (consumers crashed or timed out on it)`);
         continue;
       }
-      const message = this.#decode(lane, entry.id, entry.fields, count);
+      const message = this.#decode(lane, entry.id, entry.fields, count, now);
       if (message !== undefined) messages.push(message);
     }
     if (reserved > used) p.capacity.release(reserved - used);
@@ -92,7 +92,7 @@ export class Dispatcher<T> {
     lane.lease.release(id);
   }
 
-  #decode(lane: Lane<T>, id: string, flat: string[], deliveries: number): Message<T> | undefined {
+  #decode(lane: Lane<T>, id: string, flat: string[], deliveries: number, deliveredAt: number): Message<T> | undefined {
     const p = this.#p;
     let decoded;
     try {
@@ -104,7 +104,7 @@ export class Dispatcher<T> {
     }
     const message = new Message<T>({
       id, stream: lane.keys.stream, group: p.options.group, priority: lane.level, data: decoded.data as T, headers: decoded.headers,
-      deliveries, foreign: decoded.foreign, flat, owner: p.owner,
+      deliveries, foreign: decoded.foreign, flat, owner: p.owner, deliveredAt,
     });
     this.#lanes.set(message, lane);
     return message;

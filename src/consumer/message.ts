@@ -48,7 +48,7 @@ export class Message<T = unknown> {
   #settled = false;
 
   /** @internal Created by the consumer. */
-  constructor(init: { id: string; stream: string; group: string; priority: string; data: T; headers: Headers; deliveries: number; foreign: boolean; flat: readonly string[]; owner: MessageOwner }) {
+  constructor(init: { id: string; stream: string; group: string; priority: string; data: T; headers: Headers; deliveries: number; foreign: boolean; flat: readonly string[]; owner: MessageOwner; deliveredAt?: number }) {
     this.id = init.id;
     this.stream = init.stream;
     this.group = init.group;
@@ -57,7 +57,7 @@ export class Message<T = unknown> {
     this.headers = init.headers;
     this.deliveries = init.deliveries;
     this.foreign = init.foreign;
-    this.deliveredAt = Date.now();
+    this.deliveredAt = init.deliveredAt ?? Date.now();
     this.#flat = init.flat;
     this.#owner = init.owner;
   }
